@@ -119,6 +119,13 @@ struct pt_http_head {
     uint32_t value_start;
     uint8_t first_line_done;
     uint8_t done;
+    uint8_t is_request;
+    uint8_t field_kind;      /* what the current line's name is (http_internal.h) */
+    uint8_t te_chunked_last; /* the final transfer coding so far is chunked */
+    uint16_t host_count;     /* Host lines seen */
+    uint16_t te_codings;     /* transfer codings listed, over every line */
+    uint16_t te_chunked;     /* how many of them are "chunked" */
+    struct pt_slice host;    /* the Host value */
 };
 
 struct pt_http_request {

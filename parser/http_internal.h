@@ -10,18 +10,49 @@
  * of the current line's max_line window, or the end of the max_head window. Stopping the
  * machine there (rather than checking after the fact) makes the verdict on an oversized
  * line independent of how the input was split. */
-uint32_t pt_http_head_window(const struct pt_http_head *h, size_t len);
+/* Records a refusal: status, log reason, offending offset. Returns PT_PARSE_ERROR. */
+int pt_http_head_fail(struct pt_http_head *h, uint16_t status, const char *reason,
+                      uint32_t off);
+
+static inline uint32_t pt_http_head_window(const struct pt_http_head *h, size_t len)
+{
+    uint64_t end = len;
+    uint64_t line_end = (uint64_t)h->line_start + h->limits.max_line;
+
+    if (line_end < end)
+        end = line_end;
+    if (h->limits.max_head < end)
+        end = h->limits.max_head;
+    return (uint32_t)end;
+}
 
 void pt_http_head_init(struct pt_http_head *h, struct pt_http_header *headers,
                        uint16_t capacity, const struct pt_http_limits *limits);
 
-/* Stores the header line whose LF is at lf_off; 0 on success, -1 when the header array is
- * full (error fields set). */
-int pt_http_head_store(struct pt_http_head *h, const char *buf, uint32_t lf_off);
+/* Stores the header line whose LF is at lf_off and interprets it when its name is one
+ * of enum pt_http_field. Returns 0, or -1 with the error fields set (a full header array,
+ * a malformed value). Inline: it runs once per header line, inside the machine's loop. */
+int pt_http_head_field(struct pt_http_head *h, const char *buf, uint32_t index);
 
-/* Records a refusal: status, log reason, offending offset. Returns PT_PARSE_ERROR. */
-int pt_http_head_fail(struct pt_http_head *h, uint16_t status, const char *reason,
-                      uint32_t off);
+static inline int pt_http_head_store(struct pt_http_head *h, const char *buf, uint32_t lf_off)
+{
+    struct pt_http_header *slot;
+    uint32_t end = lf_off - 1; /* the CR */
+    uint32_t index = h->header_count;
+
+    if (index == h->header_capacity)
+        return pt_http_head_fail(h, 431, "more header lines than the limit", h->line_start), -1;
+    /* Trailing OWS belongs to the line, not the value (RFC 9112 5). */
+    while (end > h->value_start && (buf[end - 1] == ' ' || buf[end - 1] == '\t'))
+        end--;
+    slot = &h->headers[index];
+    slot->name = (struct pt_slice){h->mark, h->name_end - h->mark};
+    slot->value = (struct pt_slice){h->value_start, end - h->value_start};
+    h->header_count = (uint16_t)(index + 1);
+    if (h->field_kind == 0)
+        return 0;
+    return pt_http_head_field(h, buf, index);
+}
 
 /* After the machine stopped at p_off without finishing or failing: AGAIN, or the limit
  * error when it stopped short of the input's end. */
@@ -31,7 +62,8 @@ int pt_http_head_stopped(struct pt_http_head *h, uint32_t p_off, size_t len,
 /* Explains a syntax error at the byte at off. */
 const char *pt_http_syntax_reason(const char *buf, size_t len, uint32_t off);
 
-/* The header fields portico interprets while parsing. */
+/* The header fields portico interprets while parsing: the machines recognise the names
+ * (http_head.rl) and pt_http_head_field() reads the values. */
 enum pt_http_field {
     PT_FIELD_OTHER = 0,
     PT_FIELD_HOST,
@@ -42,25 +74,11 @@ enum pt_http_field {
     PT_FIELD_EXPECT,
 };
 
-enum pt_http_field pt_http_field_kind(const char *name, size_t len);
 enum pt_http_method pt_http_method_id(const char *name, size_t len);
 int pt_http_token_eq(const char *s, size_t len, const char *lower_word);
 
-/* What the header fields of a head say, gathered by pt_http_head_fields(). */
-struct pt_http_fields {
-    uint32_t host_count;
-    struct pt_slice host;
-    uint32_t te_codings;      /* transfer codings listed, over every TE line */
-    uint32_t te_chunked;      /* how many of them are "chunked" */
-    uint32_t te_other;        /* codings that are not "chunked" */
-    uint8_t te_chunked_last;  /* the final coding is "chunked" */
-    const char *error_reason; /* set when a value is malformed */
-};
-
-/* Walks the stored headers: sets head flags, content_length and the Upgrade index, fills
- * *f. Host values are checked in requests only. Returns 0, or -1 with f->error_reason set (a malformed value: 400 / 502). */
-int pt_http_head_fields(struct pt_http_head *h, const char *buf, int is_request,
-                        struct pt_http_fields *f);
+/* Checks that need the whole head: a Transfer-Encoding with no coding, Upgrade. */
+int pt_http_head_finish(struct pt_http_head *h);
 
 /* RFC 9112 9.3: HTTP/1.1 persists unless "close"; HTTP/1.0 only with "keep-alive". */
 void pt_http_head_keep_alive(struct pt_http_head *h);
@@ -69,8 +87,10 @@ void pt_http_head_keep_alive(struct pt_http_head *h);
 int pt_http_value_content_length(const char *s, size_t len, uint64_t *out);
 int pt_http_value_host(const char *s, size_t len);
 
-/* Called for each element of a #list value: the token, and whether parameters followed. */
-typedef void (*pt_http_list_cb)(void *ctx, const char *tok, size_t len, int has_params);
-int pt_http_value_list(const char *s, size_t len, pt_http_list_cb cb, void *ctx);
+/* Transfer-Encoding: counts codings into h (te_codings, te_chunked, te_chunked_last). */
+int pt_http_value_codings(const char *s, size_t len, struct pt_http_head *h);
+
+/* Connection: sets PT_HTTP_CONN_CLOSE / _KEEP_ALIVE / _UPGRADE in h->flags. */
+int pt_http_value_connection(const char *s, size_t len, struct pt_http_head *h);
 
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "parser/http_internal.h"
+#include "parser/http_scan.h"
 
 %%{
 machine pt_http_request;
@@ -21,6 +22,7 @@ action target_end {
 }
 action host_mark { req->host_mark = (uint32_t)(fpc + 1 - base); }
 action path_mark { req->path_mark = (uint32_t)(fpc - base); }
+action skip_target { fexec pt_skip_target(fpc + 1, pe); }
 action request_line_end {
     if (request_line_end(req, (const char *)base, (uint32_t)(fpc - base)) != 0) {
         fbreak;
@@ -31,7 +33,7 @@ action request_line_end {
 # '%' always starting a valid escape: laxer than RFC 3986 for {|}^` because browsers send
 # them raw, and as strict as it for everything that could hide a delimiter (CTL, SP, 8-bit).
 target_char = ( vchar - [%#] ) | pct_encoded;
-origin_form = "/" target_char*;
+origin_form = "/" @skip_target ( ( vchar - [%#] ) | pct_encoded @skip_target )*;
 asterisk_form = "*";
 scheme = alpha ( alnum | [+\-.] )*;
 authority_char = unreserved | pct_encoded | sub_delims | [:\[\]];
@@ -71,6 +73,7 @@ void pt_http_request_init(struct pt_http_request *req, struct pt_http_header *he
     memset(req, 0, sizeof(*req));
     pt_http_head_init(&req->head, headers, capacity, limits);
     req->head.cs = pt_http_request_start;
+    req->head.is_request = 1;
 }
 
 static int run_machine(struct pt_http_request *req, const char *buf, size_t len)
@@ -123,7 +126,7 @@ static int classify_target(struct pt_http_request *req, const char *buf)
 
 /* RFC 9112 6.1 and 6.3: a request's body is chunked, sized, or absent; anything that
  * leaves two readings of where it ends is refused. */
-static int request_framing(struct pt_http_request *req, const struct pt_http_fields *f)
+static int request_framing(struct pt_http_request *req)
 {
     struct pt_http_head *h = &req->head;
 
@@ -135,9 +138,9 @@ static int request_framing(struct pt_http_request *req, const struct pt_http_fie
         return pt_http_head_fail(h, 400, "both Content-Length and Transfer-Encoding", 0);
     if (h->version_minor == 0)
         return pt_http_head_fail(h, 400, "Transfer-Encoding in an HTTP/1.0 request", 0);
-    if (f->te_chunked != 1 || !f->te_chunked_last)
+    if (h->te_chunked != 1 || !h->te_chunked_last)
         return pt_http_head_fail(h, 400, "chunked is not the final transfer coding once", 0);
-    if (f->te_other)
+    if (h->te_codings > h->te_chunked)
         return pt_http_head_fail(h, 501, "transfer coding other than chunked", 0);
     h->framing = PT_BODY_CHUNKED;
     return 0;
@@ -146,21 +149,20 @@ static int request_framing(struct pt_http_request *req, const struct pt_http_fie
 static int request_semantics(struct pt_http_request *req, const char *buf)
 {
     struct pt_http_head *h = &req->head;
-    struct pt_http_fields f;
 
     req->method_id = pt_http_method_id(buf + req->method.off, req->method.len);
     if (classify_target(req, buf) != 0)
         return pt_http_head_fail(h, 400, "request-target form does not fit the method",
                                  req->target.off);
-    if (pt_http_head_fields(h, buf, 1, &f) != 0)
-        return pt_http_head_fail(h, 400, f.error_reason, 0);
-    if (f.host_count > 1)
+    if (pt_http_head_finish(h) != 0)
+        return PT_PARSE_ERROR;
+    if (h->host_count > 1)
         return pt_http_head_fail(h, 400, "more than one Host header", 0);
-    if (f.host_count == 0 && h->version_minor >= 1)
+    if (h->host_count == 0 && h->version_minor >= 1)
         return pt_http_head_fail(h, 400, "HTTP/1.1 request without Host", 0);
     if (req->target_form != PT_TARGET_ABSOLUTE && req->target_form != PT_TARGET_AUTHORITY)
-        req->host = f.host;
-    if (request_framing(req, &f) != 0)
+        req->host = h->host;
+    if (request_framing(req) != 0)
         return PT_PARSE_ERROR;
     pt_http_head_keep_alive(h);
     return PT_PARSE_DONE;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "parser/http_internal.h"
+#include "parser/http_scan.h"
 
 %%{
 machine pt_http_response;
@@ -85,7 +86,7 @@ static int run_machine(struct pt_http_response *resp, const char *buf, size_t le
 
 /* RFC 9112 6.3, in its order. Where the RFC lets a recipient guess (Transfer-Encoding
  * beside Content-Length, codings portico cannot undo), the response is refused. */
-static int response_framing(struct pt_http_response *resp, const struct pt_http_fields *f)
+static int response_framing(struct pt_http_response *resp)
 {
     struct pt_http_head *h = &resp->head;
     uint16_t s = resp->status;
@@ -99,7 +100,7 @@ static int response_framing(struct pt_http_response *resp, const struct pt_http_
             return pt_http_head_fail(h, 502, "upstream sent Content-Length and Transfer-Encoding", 0);
         if (h->version_minor == 0)
             return pt_http_head_fail(h, 502, "upstream sent Transfer-Encoding in HTTP/1.0", 0);
-        if (f->te_chunked != 1 || !f->te_chunked_last || f->te_other)
+        if (h->te_chunked != 1 || !h->te_chunked_last || h->te_codings != 1)
             return pt_http_head_fail(h, 502, "upstream transfer coding is not just chunked", 0);
         h->framing = PT_BODY_CHUNKED;
     } else if (h->flags & PT_HTTP_HAS_CONTENT_LENGTH) {
@@ -110,15 +111,12 @@ static int response_framing(struct pt_http_response *resp, const struct pt_http_
     return 0;
 }
 
-static int response_semantics(struct pt_http_response *resp, const char *buf)
+static int response_semantics(struct pt_http_response *resp)
 {
     struct pt_http_head *h = &resp->head;
-    struct pt_http_fields f;
 
-    if (pt_http_head_fields(h, buf, 0, &f) != 0)
-        return pt_http_head_fail(h, 502, f.error_reason, 0);
-    if (response_framing(resp, &f) != 0)
-        return PT_PARSE_ERROR;
+    if (pt_http_head_finish(h) != 0 || response_framing(resp) != 0)
+        return pt_http_head_fail(h, 502, h->error_reason, h->error_offset);
     /* An until-close body or a tunnel ends the connection whatever it says. */
     if (h->framing != PT_BODY_UNTIL_CLOSE && h->framing != PT_BODY_TUNNEL)
         pt_http_head_keep_alive(h);
@@ -139,5 +137,5 @@ int pt_http_response_parse(struct pt_http_response *resp, const char *buf, size_
     if (rc != PT_PARSE_DONE)
         return rc;
     resp->head.head_length = resp->head.off;
-    return response_semantics(resp, buf);
+    return response_semantics(resp);
 }

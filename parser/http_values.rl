@@ -37,45 +37,75 @@ int pt_http_value_content_length(const char *s, size_t len, uint64_t *out)
 }
 
 %%{
-machine pt_http_list;
+machine pt_http_codings;
 include pt_http_common "http_common.rl";
 
-action tok_start { tok = p; has_params = 0; have = 1; }
-action tok_end { tok_len = (size_t)(p - tok); }
-action param { has_params = 1; }
-action flush {
-    if (have) {
-        cb(ctx, (const char *)tok, tok_len, has_params);
-    }
+action coding_start { chunked = 0; have = 1; }
+action chunked { chunked = 1; }
+# "chunked;x=y" is a coding portico does not know: counted as another coding.
+action param { chunked = 0; }
+action coding_end {
+    count_coding(h, have, chunked);
     have = 0;
 }
 
 # RFC 9110 5.6.1: #element = [ element ] *( OWS "," OWS [ element ] ); empty elements are
-# accepted and skipped. An element is a token with optional ";" parameters (7.3). The
-# element is reported at its "," (or at the end), since the OWS after a token may still
-# lead to a ";".
+# accepted and skipped. A transfer coding is a token with ";" parameters (RFC 9110 7.3).
+# An element is counted at its "," (or at the end): the OWS after a token may still lead
+# to a ";".
 parameter = token BWS "=" BWS ( token | quoted_string );
-element = token >tok_start %tok_end ( OWS ";" @param OWS parameter )*;
-main := element? ( OWS "," @flush OWS element? )*;
+coding = ( token | "chunked"i %chunked ) >coding_start ( OWS ";" @param OWS parameter )*;
+main := coding? ( OWS "," @coding_end OWS coding? )*;
 }%%
 
 %% write data;
 
-int pt_http_value_list(const char *s, size_t len, pt_http_list_cb cb, void *ctx)
+static void count_coding(struct pt_http_head *h, int have, int chunked)
+{
+    if (have) {
+        h->te_codings++;
+        h->te_chunked += (uint16_t)chunked;
+        h->te_chunked_last = (uint8_t)chunked;
+    }
+}
+
+int pt_http_value_codings(const char *s, size_t len, struct pt_http_head *h)
 {
     const unsigned char *p = (const unsigned char *)s, *pe = p + len, *eof = pe;
-    const unsigned char *tok = p;
-    size_t tok_len = 0;
-    int has_params = 0, have = 0;
-    int cs = pt_http_list_start;
+    int chunked = 0, have = 0;
+    int cs = pt_http_codings_start;
 
     %% write exec;
 
-    if (cs < pt_http_list_first_final)
+    if (cs < pt_http_codings_first_final)
         return -1;
-    if (have)
-        cb(ctx, (const char *)tok, tok_len, has_params);
+    count_coding(h, have, chunked);
     return 0;
+}
+
+%%{
+machine pt_http_connection;
+include pt_http_common "http_common.rl";
+
+action close { h->flags |= PT_HTTP_CONN_CLOSE; }
+action keep_alive { h->flags |= PT_HTTP_CONN_KEEP_ALIVE; }
+action upgrade { h->flags |= PT_HTTP_CONN_UPGRADE; }
+
+# RFC 9110 7.6.1: Connection = #connection-option, each a token.
+option = token | "close"i %close | "keep-alive"i %keep_alive | "upgrade"i %upgrade;
+main := option? ( OWS "," OWS option? )*;
+}%%
+
+%% write data;
+
+int pt_http_value_connection(const char *s, size_t len, struct pt_http_head *h)
+{
+    const unsigned char *p = (const unsigned char *)s, *pe = p + len, *eof = pe;
+    int cs = pt_http_connection_start;
+
+    %% write exec;
+
+    return cs >= pt_http_connection_first_final ? 0 : -1;
 }
 
 %%{
