@@ -7,7 +7,16 @@ machine pt_http_head;
 include pt_http_common "http_common.rl";
 
 action mark { h->mark = (uint32_t)(fpc - base); }
-action name_end { h->name_end = (uint32_t)(fpc - base); h->value_start = h->name_end + 1; }
+action name_start {
+    h->mark = (uint32_t)(fpc - base);
+    fexec pt_skip_token(fpc + 1, pe);
+}
+action name_end {
+    h->name_end = (uint32_t)(fpc - base);
+    h->value_start = h->name_end + 1;
+    h->field_kind = (uint8_t)pt_http_field_kind((const char *)base + h->mark,
+                                                h->name_end - h->mark);
+}
 # The value's first byte: mark it, then skip the rest of the run (http_scan.h).
 action value_start {
     h->value_start = (uint32_t)(fpc - base);
@@ -26,24 +35,8 @@ action header_end {
 }
 action head_end { h->done = 1; fbreak; }
 
-# The names portico interprets are told apart by the machine itself: each leaving action
-# fires on the ':' only when the name is exactly that word, so a header costs no compare.
-action host { h->field_kind = PT_FIELD_HOST; }
-action content_length { h->field_kind = PT_FIELD_CONTENT_LENGTH; }
-action transfer_encoding { h->field_kind = PT_FIELD_TRANSFER_ENCODING; }
-action connection { h->field_kind = PT_FIELD_CONNECTION; }
-action upgrade { h->field_kind = PT_FIELD_UPGRADE; }
-action expect { h->field_kind = PT_FIELD_EXPECT; }
-field_name = token
-           | "host"i %host
-           | "content-length"i %content_length
-           | "transfer-encoding"i %transfer_encoding
-           | "connection"i %connection
-           | "upgrade"i %upgrade
-           | "expect"i %expect;
-
 field_value = ( field_vchar >value_start ( field_vchar | SP | HTAB )* )?;
-field_line = field_name >mark ":" >name_end OWS field_value;
+field_line = token >name_start ":" >name_end OWS field_value;
 header_line = field_line CRLF @header_end @line_next;
 head_end = CRLF @head_end;
 }%%

@@ -4,6 +4,8 @@
 #ifndef PT_PARSER_HTTP_INTERNAL_H
 #define PT_PARSER_HTTP_INTERNAL_H
 
+#include <string.h>
+
 #include "parser/http.h"
 
 /* The longest offset the machine may reach in this call: the end of the input, the end
@@ -62,8 +64,8 @@ int pt_http_head_stopped(struct pt_http_head *h, uint32_t p_off, size_t len,
 /* Explains a syntax error at the byte at off. */
 const char *pt_http_syntax_reason(const char *buf, size_t len, uint32_t off);
 
-/* The header fields portico interprets while parsing: the machines recognise the names
- * (http_head.rl) and pt_http_head_field() reads the values. */
+/* The header fields portico interprets while parsing: named at the line's ':' by
+ * pt_http_field_kind(), read at its LF by pt_http_head_field(). */
 enum pt_http_field {
     PT_FIELD_OTHER = 0,
     PT_FIELD_HOST,
@@ -73,6 +75,52 @@ enum pt_http_field {
     PT_FIELD_UPGRADE,
     PT_FIELD_EXPECT,
 };
+
+/* Whether the n bytes at s (4 <= n <= 24) are word in any letter case; word is lower
+ * case. OR-ing 0x20 lowers letters and maps no other token byte onto a letter or '-'.
+ * Overlapping unaligned loads keep this to two or three compares. */
+static inline int pt_http_name_is(const char *s, size_t n, const char *word)
+{
+    uint64_t a, b;
+    uint32_t x, y;
+
+    if (n < 8) {
+        memcpy(&x, s, 4), memcpy(&y, word, 4);
+        if ((x | 0x20202020u) != y)
+            return 0;
+        memcpy(&x, s + n - 4, 4), memcpy(&y, word + n - 4, 4);
+        return (x | 0x20202020u) == y;
+    }
+    for (size_t i = 0; i + 8 < n; i += 8) {
+        memcpy(&a, s + i, 8), memcpy(&b, word + i, 8);
+        if ((a | UINT64_C(0x2020202020202020)) != b)
+            return 0;
+    }
+    memcpy(&a, s + n - 8, 8), memcpy(&b, word + n - 8, 8);
+    return (a | UINT64_C(0x2020202020202020)) == b;
+}
+
+static inline enum pt_http_field pt_http_field_kind(const char *name, size_t len)
+{
+    switch (len) {
+    case 4:
+        return pt_http_name_is(name, 4, "host") ? PT_FIELD_HOST : PT_FIELD_OTHER;
+    case 6:
+        return pt_http_name_is(name, 6, "expect") ? PT_FIELD_EXPECT : PT_FIELD_OTHER;
+    case 7:
+        return pt_http_name_is(name, 7, "upgrade") ? PT_FIELD_UPGRADE : PT_FIELD_OTHER;
+    case 10:
+        return pt_http_name_is(name, 10, "connection") ? PT_FIELD_CONNECTION : PT_FIELD_OTHER;
+    case 14:
+        return pt_http_name_is(name, 14, "content-length") ? PT_FIELD_CONTENT_LENGTH
+                                                           : PT_FIELD_OTHER;
+    case 17:
+        return pt_http_name_is(name, 17, "transfer-encoding") ? PT_FIELD_TRANSFER_ENCODING
+                                                              : PT_FIELD_OTHER;
+    default:
+        return PT_FIELD_OTHER;
+    }
+}
 
 enum pt_http_method pt_http_method_id(const char *name, size_t len);
 int pt_http_token_eq(const char *s, size_t len, const char *lower_word);

@@ -1,7 +1,6 @@
-/* parser/http_names.c - names the machines recognise once a token has been sliced:
- * methods (case-sensitive, RFC 9110 9.1) and the fields that shape framing
- * (case-insensitive, RFC 9110 5.1). Switching on length first keeps this to one or two
- * compares per header. */
+/* parser/http_names.c - names recognised once a token has been sliced: methods
+ * (case-sensitive, RFC 9110 9.1) and case-insensitive words; field names are told apart
+ * inline (http_internal.h, pt_http_field_kind) since that runs once per header line. */
 #include <string.h>
 
 #include "parser/http_internal.h"
@@ -20,28 +19,6 @@ int pt_http_token_eq(const char *s, size_t len, const char *lower_word)
             return 0;
     }
     return lower_word[i] == '\0';
-}
-
-enum pt_http_field pt_http_field_kind(const char *name, size_t len)
-{
-    switch (len) {
-    case 4:
-        return pt_http_token_eq(name, len, "host") ? PT_FIELD_HOST : PT_FIELD_OTHER;
-    case 6:
-        return pt_http_token_eq(name, len, "expect") ? PT_FIELD_EXPECT : PT_FIELD_OTHER;
-    case 7:
-        return pt_http_token_eq(name, len, "upgrade") ? PT_FIELD_UPGRADE : PT_FIELD_OTHER;
-    case 10:
-        return pt_http_token_eq(name, len, "connection") ? PT_FIELD_CONNECTION : PT_FIELD_OTHER;
-    case 14:
-        return pt_http_token_eq(name, len, "content-length") ? PT_FIELD_CONTENT_LENGTH
-                                                              : PT_FIELD_OTHER;
-    case 17:
-        return pt_http_token_eq(name, len, "transfer-encoding") ? PT_FIELD_TRANSFER_ENCODING
-                                                                 : PT_FIELD_OTHER;
-    default:
-        return PT_FIELD_OTHER;
-    }
 }
 
 static const char *const method_names[] = {
