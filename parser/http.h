@@ -133,7 +133,7 @@ struct pt_http_request {
     struct pt_slice method; /* result */
     struct pt_slice target; /* result: the request-target as sent */
     struct pt_slice path;   /* result: origin part of the target (absolute-form: after the
-                               authority; may be empty, meaning "/"); origin-form: == target */
+                               authority; may be empty, meaning "/"); other forms: == target */
     struct pt_slice host;   /* result: authority of an absolute-form target, else the Host
                                value; len 0 without one (HTTP/1.0) */
     enum pt_http_method method_id;
@@ -184,7 +184,8 @@ struct pt_chunked {
     uint8_t done;
 };
 
-/* max_line, max_trailers: 0 for the defaults (PT_HTTP_DEFAULT_MAX_LINE, MAX_HEAD). */
+/* max_line, max_trailers: 0 for the defaults (PT_HTTP_DEFAULT_MAX_LINE for a line,
+ * PT_HTTP_DEFAULT_MAX_HEAD for the trailer section, whose final CRLF is not counted). */
 void pt_chunked_init(struct pt_chunked *c, uint32_t max_line, uint32_t max_trailers);
 
 /* Decodes buf[0, len), which holds body bytes not given before (unlike a head parse, the

@@ -113,6 +113,11 @@ static int classify_target(struct pt_http_request *req, const char *buf)
         req->target_form = PT_TARGET_ABSOLUTE;
         req->host = (struct pt_slice){req->host_mark, path - req->host_mark};
         req->path = (struct pt_slice){path, end - path};
+        /* It overrides Host, so it passes the same check, and an http(s) URI must name a
+         * host (RFC 9110 4.2.1). */
+        if (pt_http_value_host(buf + req->host.off, req->host.len) != 0 ||
+            req->host.len == 0 || buf[req->host.off] == ':')
+            return -1;
     } else {
         req->target_form = PT_TARGET_AUTHORITY;
         req->host = req->target;
@@ -152,7 +157,7 @@ static int request_semantics(struct pt_http_request *req, const char *buf)
 
     req->method_id = pt_http_method_id(buf + req->method.off, req->method.len);
     if (classify_target(req, buf) != 0)
-        return pt_http_head_fail(h, 400, "request-target form does not fit the method",
+        return pt_http_head_fail(h, 400, "invalid request-target authority, or a form that does not fit the method",
                                  req->target.off);
     if (pt_http_head_finish(h) != 0)
         return PT_PARSE_ERROR;

@@ -1,0 +1,89 @@
+/* core/conn.c - plain socket I/O and readiness latching for conn.h. */
+#include "core/conn.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/sendfile.h>
+#include <unistd.h>
+
+static ssize_t plain_recv(struct pt_conn *c, char *buf, size_t len)
+{
+    ssize_t n = recv(c->watch.fd, buf, len, 0);
+
+    return n >= 0 ? n : -errno;
+}
+
+static ssize_t plain_writev(struct pt_conn *c, const struct iovec *iov, int iovcnt)
+{
+    ssize_t n = writev(c->watch.fd, iov, iovcnt);
+
+    return n >= 0 ? n : -errno;
+}
+
+static ssize_t plain_sendfile(struct pt_conn *c, int file_fd, off_t *offset, size_t len)
+{
+    ssize_t n = sendfile(c->watch.fd, file_fd, offset, len);
+
+    return n >= 0 ? n : -errno;
+}
+
+static int plain_shutdown_write(struct pt_conn *c)
+{
+    return shutdown(c->watch.fd, SHUT_WR) == 0 ? 0 : -errno;
+}
+
+const struct pt_conn_io pt_conn_plain_io = {
+    .recv = plain_recv,
+    .writev = plain_writev,
+    .sendfile = plain_sendfile,
+    .shutdown_write = plain_shutdown_write,
+};
+
+void pt_conn_init(struct pt_conn *c, int fd, pt_watch_cb cb, pt_timer_cb on_timer)
+{
+    memset(c, 0, sizeof(*c));
+    c->watch.fd = fd;
+    c->watch.cb = cb;
+    c->io = &pt_conn_plain_io;
+    c->timer.fire = on_timer;
+    /* A new socket may already hold bytes (the client wrote before accept). */
+    c->read_ready = 1;
+    c->write_ready = 1;
+}
+
+void pt_conn_note_events(struct pt_conn *c, uint32_t events)
+{
+    if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+        c->read_ready = 1;
+    if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
+        c->write_ready = 1;
+}
+
+ssize_t pt_conn_recv(struct pt_conn *c, char *buf, size_t len)
+{
+    ssize_t n = c->io->recv(c, buf, len);
+
+    if (n == -EAGAIN)
+        c->read_ready = 0;
+    else if (n == 0)
+        c->eof = 1;
+    else if (n > 0 && (size_t)n < len)
+        c->read_ready = 0; /* a stream socket reads short only when drained */
+    return n;
+}
+
+ssize_t pt_conn_writev(struct pt_conn *c, const struct iovec *iov, int iovcnt)
+{
+    ssize_t n = c->io->writev(c, iov, iovcnt);
+
+    if (n == -EAGAIN)
+        c->write_ready = 0;
+    return n;
+}
+
+void pt_conn_close(struct pt_conn *c)
+{
+    if (c->watch.fd >= 0)
+        close(c->watch.fd);
+    c->watch.fd = -1;
+}

@@ -1,0 +1,67 @@
+/* core/reactor.c - the epoll loop of reactor.h. */
+#include "core/reactor.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+
+int pt_reactor_init(struct pt_reactor *r, const sigset_t *wait_mask)
+{
+    memset(r, 0, sizeof(*r));
+    r->wait_mask = wait_mask;
+    r->epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (r->epfd < 0)
+        return -errno;
+    pt_clock_update();
+    return 0;
+}
+
+void pt_reactor_cleanup(struct pt_reactor *r)
+{
+    if (r->epfd >= 0)
+        close(r->epfd);
+    r->epfd = -1;
+    pt_timers_free(&r->timers);
+}
+
+static int control(struct pt_reactor *r, int op, struct pt_watch *w, uint32_t events)
+{
+    struct epoll_event ev = {.events = events, .data.ptr = w};
+
+    return epoll_ctl(r->epfd, op, w->fd, &ev) == 0 ? 0 : -errno;
+}
+
+int pt_reactor_add(struct pt_reactor *r, struct pt_watch *w, uint32_t events)
+{
+    return control(r, EPOLL_CTL_ADD, w, events | EPOLLET);
+}
+
+int pt_reactor_add_level(struct pt_reactor *r, struct pt_watch *w, uint32_t events)
+{
+    return control(r, EPOLL_CTL_ADD, w, events);
+}
+
+int pt_reactor_del(struct pt_reactor *r, struct pt_watch *w)
+{
+    return control(r, EPOLL_CTL_DEL, w, 0);
+}
+
+int pt_reactor_turn(struct pt_reactor *r)
+{
+    struct epoll_event events[PT_REACTOR_BATCH];
+    int timeout = pt_timers_wait_ms(&r->timers, pt_now_ms);
+    int n = epoll_pwait(r->epfd, events, PT_REACTOR_BATCH, timeout, r->wait_mask);
+    int err = errno;
+
+    pt_clock_update();
+    if (n < 0)
+        return -err;
+    for (int i = 0; i < n; i++) {
+        struct pt_watch *w = events[i].data.ptr;
+        w->cb(w, events[i].events);
+    }
+    pt_timers_run(&r->timers, pt_now_ms);
+    return n;
+}
