@@ -49,8 +49,9 @@ struct pt_conf_lexer {
 
 void pt_conf_lexer_init(struct pt_conf_lexer *lx, const char *buf, uint32_t len);
 
-/* Fills *tok with the next token and returns its kind. After PT_CONF_TOK_EOF or
- * PT_CONF_TOK_ERROR every further call returns the same kind again. */
+/* Fills *tok with the next token and returns its kind. After PT_CONF_TOK_EOF every
+ * further call returns PT_CONF_TOK_EOF again; after PT_CONF_TOK_ERROR the input is
+ * refused and the caller stops. */
 enum pt_conf_token_kind pt_conf_lex(struct pt_conf_lexer *lx, struct pt_conf_token *tok);
 
 /* Writes the value of a word's raw bytes to dst (which holds at least len bytes) and

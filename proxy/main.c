@@ -1,44 +1,53 @@
 /* proxy/main.c - portico's command line.
  *
- * Options follow nginx's (-c FILE -t -T -p -g -s -q), because portico's users know them.
- * This build only reports what it is: the server core (master, workers, config) is issue 3,
- * so the options that need it are recognised, refused with a clear message, and exit 1
- * rather than pretending to run.
+ * Options follow nginx's (-c -p -g -t -T -q -s -v -V -h), because portico's users know
+ * them; only the prefix differs: portico has no install prefix, so -p defaults to the
+ * working directory, and -c (default conf/portico.conf) and the relative paths inside the
+ * config resolve against it. Without -t/-T/-s, the config is loaded and the master runs.
  */
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "config/config.h"
+#include "core/master.h"
 #include "core/version.h"
 #include "proxy/build_info.h"
+#include "proxy/master_glue.h"
 #include "tls/tls.h"
 
+#define DEFAULT_CONF "conf/portico.conf"
+
 struct pt_cmdline {
-    bool help;           /* -h, -? */
-    bool version;        /* -v */
-    bool build;          /* -V, --version: version and how it was built */
-    bool test_config;    /* -t, -T: nginx runs these even after -v/-V/-h */
-    const char *server_option; /* the first option that needs the server core, if any */
+    bool help;        /* -h, -? */
+    bool version;     /* -v */
+    bool build;       /* -V, --version: version and how it was built */
+    bool test_config; /* -t, -T: nginx runs these even after -v/-V/-h */
+    bool dump_config; /* -T */
+    bool quiet;       /* -q */
+    const char *conf;    /* -c */
+    const char *prefix;  /* -p */
+    const char *globals; /* -g */
+    const char *signal;  /* -s */
 };
 
 static void usage(FILE *out)
 {
-    fputs("Usage: portico [-?hvV] [-c filename] [-t] [-T] [-q] [-p prefix] [-g directives]\n"
-          "               [-s signal]\n"
+    fputs("Usage: portico [-?hvVtTq] [-s signal] [-p prefix]\n"
+          "               [-c filename] [-g directives]\n"
           "\n"
           "Options:\n"
           "  -?,-h         : this help\n"
           "  -v            : show version and exit\n"
           "  -V, --version : show version and build options and exit\n"
-          "\n"
-          "Not built yet (they come with the server core):\n"
-          "  -c filename   : set configuration file (default: conf/portico.conf)\n"
           "  -t            : test configuration and exit\n"
           "  -T            : test configuration, dump it and exit\n"
           "  -q            : suppress non-error messages during configuration testing\n"
-          "  -p prefix     : set prefix path\n"
-          "  -g directives : set global directives out of configuration file\n"
-          "  -s signal     : send signal to a master process: stop, quit, reopen, reload\n",
+          "  -s signal     : send signal to a master process: stop, quit, reopen, reload\n"
+          "  -p prefix     : set prefix path (default: the current directory)\n"
+          "  -c filename   : set configuration file (default: " DEFAULT_CONF ")\n"
+          "  -g directives : set global directives out of configuration file\n",
           out);
 }
 
@@ -51,6 +60,38 @@ static void show_version(bool build)
     printf("built with %s\n", pt_tls_library_version());
     printf("built with jemalloc %s\n", pt_jemalloc_version());
     printf("configure arguments: %s\n", PT_BUILD_CONFIGURE);
+}
+
+static bool valid_signal(const char *name)
+{
+    return strcmp(name, "stop") == 0 || strcmp(name, "quit") == 0 ||
+           strcmp(name, "reopen") == 0 || strcmp(name, "reload") == 0;
+}
+
+/* The value of -c/-p/-g/-s: the rest of this argument or the next one, as in nginx.
+ * Returns the next argv index, or -1 after printing why. */
+static int take_value(struct pt_cmdline *cmd, char opt, const char *rest, int argc,
+                      char **argv, int i)
+{
+    const char *value = *rest ? rest : (i + 1 < argc ? argv[i + 1] : NULL);
+
+    if (value == NULL) {
+        fprintf(stderr, "portico: option \"-%c\" requires %s\n", opt,
+                opt == 'c' ? "file name" : opt == 'p' ? "directory name" : "parameter");
+        return -1;
+    }
+    if (opt == 'c')
+        cmd->conf = value;
+    else if (opt == 'p')
+        cmd->prefix = value;
+    else if (opt == 'g')
+        cmd->globals = value;
+    else if (!valid_signal(value)) {
+        fprintf(stderr, "portico: invalid option: \"-s %s\"\n", value);
+        return -1;
+    } else
+        cmd->signal = value;
+    return *rest ? i + 1 : i + 2;
 }
 
 /* Reads one cluster of flags ("-tq", "-cFILE" or "-c FILE"); returns the next argv index,
@@ -79,34 +120,107 @@ static int parse_arg(struct pt_cmdline *cmd, int argc, char **argv, int i)
         case 'V':
             cmd->build = true;
             break;
-        case 't':
         case 'T':
-            cmd->test_config = true;
+            cmd->dump_config = true;
             /* fall through */
+        case 't':
+            cmd->test_config = true;
+            break;
         case 'q':
-            cmd->server_option = cmd->server_option ? cmd->server_option : arg;
+            cmd->quiet = true;
             break;
         case 'c':
         case 'p':
         case 'g':
         case 's':
-            /* The value is the rest of this argument or the next one, as in nginx. */
-            if (p[1] == '\0' && i + 1 >= argc) {
-                fprintf(stderr, "portico: option \"-%c\" requires an argument\n", *p);
-                return -1;
-            }
-            cmd->server_option = cmd->server_option ? cmd->server_option : arg;
-            return p[1] == '\0' ? i + 2 : i + 1;
+            return take_value(cmd, *p, p + 1, argc, argv, i);
         default:
-            fprintf(stderr, "portico: invalid option: \"%s\"\n", arg);
+            fprintf(stderr, "portico: invalid option: \"%s\"\n", p);
             return -1;
         }
     }
     return i + 1;
 }
 
+/* What the user's -c names, for messages when the config could not be read. */
+static const char *shown_path(const struct pt_cmdline *cmd, char *buf, size_t size)
+{
+    const char *conf = cmd->conf ? cmd->conf : DEFAULT_CONF;
+
+    if (conf[0] == '/')
+        return conf;
+    snprintf(buf, size, "%s/%s", cmd->prefix, conf);
+    return buf;
+}
+
+static struct pt_config *load_or_report(const struct pt_cmdline *cmd)
+{
+    struct pt_conf_error err;
+    struct pt_config *cfg = pt_config_load(cmd->conf, cmd->prefix, cmd->globals, &err);
+
+    if (cfg == NULL)
+        fputs(err.message, stderr);
+    return cfg;
+}
+
+/* -t, -T, -q: nginx's messages, on stderr; -T's dump on stdout. */
+static int test_config(const struct pt_cmdline *cmd)
+{
+    char buf[4096];
+    struct pt_config *cfg = load_or_report(cmd);
+    int rc = 0;
+
+    if (cfg == NULL) {
+        fprintf(stderr, "portico: configuration file %s test failed\n",
+                shown_path(cmd, buf, sizeof(buf)));
+        return 1;
+    }
+    if (!cmd->quiet) {
+        fprintf(stderr, "portico: the configuration file %s syntax is ok\n", cfg->path);
+        fprintf(stderr, "portico: configuration file %s test is successful\n", cfg->path);
+    }
+    if (cmd->dump_config && (pt_config_dump(cfg, stdout) != 0 || fflush(stdout) != 0)) {
+        fprintf(stderr, "portico: writing the configuration dump failed\n");
+        rc = 1;
+    }
+    pt_config_unref(cfg);
+    return rc;
+}
+
+/* -s: the pid file is the one the config names, as nginx. */
+static int send_signal(const struct pt_cmdline *cmd)
+{
+    struct pt_config *cfg = load_or_report(cmd);
+    int rc;
+
+    if (cfg == NULL)
+        return 1;
+    if (cfg->main.pid == NULL) {
+        fprintf(stderr, "portico: [error] cannot send \"%s\": the configuration %s says "
+                "\"pid off\"\n", cmd->signal, cfg->path);
+        pt_config_unref(cfg);
+        return 1;
+    }
+    rc = pt_signal_send(cfg->main.pid, cmd->signal);
+    pt_config_unref(cfg);
+    return rc;
+}
+
+static int run(const struct pt_cmdline *cmd)
+{
+    struct pt_master_glue glue;
+    struct pt_master_ops ops;
+    int code;
+
+    pt_master_glue_init(&glue, &ops, cmd->conf, cmd->prefix, cmd->globals);
+    code = pt_master_run(&ops);
+    pt_master_glue_cleanup(&glue);
+    return code;
+}
+
 int main(int argc, char **argv)
 {
+    static char cwd[4096];
     struct pt_cmdline cmd = {0};
 
     for (int i = 1; i < argc;) {
@@ -123,11 +237,16 @@ int main(int argc, char **argv)
     if ((cmd.version || cmd.build || cmd.help) && !cmd.test_config)
         return 0;
 
-    if (cmd.server_option)
-        fprintf(stderr, "portico: the server core is not built yet: \"%s\" needs it\n",
-                cmd.server_option);
-    else
-        fprintf(stderr, "portico: the server core is not built yet: nothing to serve with\n");
-    fprintf(stderr, "portico: this build answers -v, -V and -h only\n");
-    return 1;
+    if (cmd.prefix == NULL) {
+        if (getcwd(cwd, sizeof(cwd)) == NULL) {
+            perror("portico: getcwd() failed");
+            return 1;
+        }
+        cmd.prefix = cwd;
+    }
+    if (cmd.test_config)
+        return test_config(&cmd);
+    if (cmd.signal != NULL)
+        return send_signal(&cmd);
+    return run(&cmd);
 }

@@ -1,0 +1,214 @@
+/* config/config.h - the configuration snapshot a master and its workers run on.
+ *
+ * pt_config_load() reads nginx's configuration language (a documented subset, with
+ * nginx's semantics and defaults), checks every directive against the registry
+ * (config/registry.c) and returns an immutable, reference-counted snapshot: everything in
+ * it lives in one arena freed in one step when the last reference goes, so a reload never
+ * frees what a live request still reads. Errors name file:line:col, show the line with a
+ * caret and say what was expected.
+ */
+#ifndef PT_CONFIG_CONFIG_H
+#define PT_CONFIG_CONFIG_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/socket.h>
+
+typedef int64_t pt_msec_t;
+
+/* nginx's error_log levels, most severe first. */
+enum pt_log_level {
+    PT_LOG_EMERG = 0,
+    PT_LOG_ALERT,
+    PT_LOG_CRIT,
+    PT_LOG_ERR,
+    PT_LOG_WARN,
+    PT_LOG_NOTICE,
+    PT_LOG_INFO,
+    PT_LOG_DEBUG,
+};
+
+/* Where a directive was written, for messages at run time (e.g. a failed bind). */
+struct pt_conf_origin {
+    const char *file;
+    uint32_t line;
+    uint32_t col;
+};
+
+/* A string that may hold variables ($name, ${name}): literal and variable parts in
+ * order. Variable names were checked against the known ones when the config loaded. */
+struct pt_conf_part {
+    const char *text; /* literal bytes, or the variable's name without '$' */
+    uint32_t len;
+    uint8_t is_var;
+};
+
+struct pt_conf_complex {
+    const char *raw; /* as written, unquoted and unescaped; NULL when unset */
+    struct pt_conf_part *parts;
+    uint32_t part_count;
+};
+
+/* return code [text | URL]; code 0 when no return is configured. */
+struct pt_conf_return {
+    uint16_t code;
+    uint8_t has_text;
+    struct pt_conf_complex text; /* body for most codes, Location for 301 302 303 307 308 */
+    struct pt_conf_origin origin;
+};
+
+enum pt_lingering_close { PT_LINGERING_OFF = 0, PT_LINGERING_ON, PT_LINGERING_ALWAYS };
+
+/* The values a request runs with, settable at http, server and (most) location level and
+ * inherited downward as nginx does: a level that does not set a value takes its parent's,
+ * the top takes nginx's default. Fields are named for their directive. */
+struct pt_conf_http_values {
+    /* http, server */
+    uint32_t client_header_buffer_size;        /* 1k */
+    uint32_t large_client_header_buffers_num;  /* 4 */
+    uint32_t large_client_header_buffers_size; /* 8k */
+    pt_msec_t client_header_timeout;           /* 60s */
+    /* http, server, location */
+    pt_msec_t keepalive_timeout;        /* 75s; 0 disables keep-alive */
+    pt_msec_t keepalive_header_timeout; /* 0: no "Keep-Alive: timeout=N" header */
+    uint32_t keepalive_requests;        /* 1000 */
+    pt_msec_t keepalive_time;           /* 1h */
+    pt_msec_t client_body_timeout;      /* 60s */
+    pt_msec_t send_timeout;             /* 60s */
+    uint64_t client_max_body_size;      /* 1m; 0 disables the check */
+    uint32_t client_body_buffer_size;   /* 16k (2 pages x 8k in nginx on x86-64) */
+    enum pt_lingering_close lingering_close; /* on */
+    pt_msec_t lingering_time;                /* 30s */
+    pt_msec_t lingering_timeout;             /* 5s */
+    uint8_t server_tokens;                   /* on; 0 off, 1 on, 2 build (shown as on) */
+    uint8_t tcp_nodelay;                     /* on */
+    struct pt_conf_return ret;               /* server and location only, not inherited */
+};
+
+enum pt_loc_match {
+    PT_LOC_PREFIX = 0, /* location /path */
+    PT_LOC_EXACT,      /* location = /path */
+    PT_LOC_PREFIX_NOREGEX, /* location ^~ /path */
+    PT_LOC_REGEX,      /* location ~ re */
+    PT_LOC_REGEX_CASELESS, /* location ~* re */
+    PT_LOC_NAMED,      /* location @name */
+};
+
+struct pt_conf_location {
+    enum pt_loc_match match;
+    const char *pattern; /* the path, regex source, or name (without '@') */
+    uint32_t pattern_len;
+    struct pt_conf_http_values values; /* merged: final values for requests here */
+    struct pt_conf_location **children; /* nested locations, in config order */
+    uint32_t child_count;
+    struct pt_conf_location *parent; /* NULL at server level */
+    struct pt_conf_origin origin;
+};
+
+struct pt_conf_listen {
+    struct sockaddr_storage addr;
+    socklen_t addr_len;
+    const char *text;  /* normalised "127.0.0.1:8080" / "[::1]:8080" for logs and -T */
+    int backlog;       /* backlog=N, default 511 as nginx */
+    uint8_t default_server;
+    uint8_t reuseport; /* accepted: portico always gives each worker its own socket */
+    uint8_t ipv6only;  /* ipv6only=on|off, default on; only an IPv6 socket uses it */
+    uint8_t options_set; /* backlog, reuseport, ipv6only or bind written: this listen
+                          * gives its address's socket options (one per address) */
+    struct pt_conf_origin origin; /* of the address argument */
+};
+
+struct pt_conf_server {
+    struct pt_conf_listen *listens; /* none written: nginx's *:80 as root, else *:8000 */
+    uint32_t listen_count;
+    const char **names; /* server_name values as written, "" for the empty name */
+    uint32_t name_count;
+    struct pt_conf_http_values values; /* merged server-level values (with server return) */
+    struct pt_conf_location **locations; /* top-level locations, in config order */
+    uint32_t location_count;
+    struct pt_conf_origin origin;
+};
+
+/* One listening address, with the servers that listen on it. The master binds one socket
+ * per worker for each listener (SO_REUSEPORT) and keeps it across reloads while the same
+ * address stays in the config. */
+struct pt_conf_listener {
+    struct sockaddr_storage addr;
+    socklen_t addr_len;
+    const char *text;
+    int backlog;
+    uint8_t ipv6only;
+    struct pt_conf_server **servers; /* in config order */
+    uint32_t server_count;
+    struct pt_conf_server *default_server; /* default_server, else the first */
+};
+
+struct pt_conf_main {
+    uint32_t worker_processes; /* "auto" resolved to the online CPU count */
+    uint8_t worker_processes_auto;
+    uint8_t daemon;            /* on, as nginx */
+    uint8_t master_process;    /* on */
+    const char *pid;           /* absolute; "logs/portico.pid" under the prefix; NULL for "off" */
+    const char *user;          /* NULL: keep the running user */
+    const char *group;         /* the user's name when not written, as nginx */
+    const char *error_log;     /* absolute path, "stderr", or NULL for the compiled default */
+    enum pt_log_level error_log_level; /* error */
+    uint64_t worker_rlimit_nofile;     /* 0: leave the limit alone */
+    pt_msec_t worker_shutdown_timeout; /* 0: wait for in-flight requests without limit */
+    uint32_t worker_connections;       /* events { worker_connections 512; } */
+    uint8_t multi_accept;              /* accepted, portico always accepts in a loop */
+};
+
+struct pt_config {
+    const char *path;   /* the main file, absolute */
+    const char *prefix; /* -p, default the compiled prefix; relative paths resolve here */
+    struct pt_conf_main main;
+    uint8_t has_http;
+    struct pt_conf_http_values http_values;
+    struct pt_conf_server **servers;
+    uint32_t server_count;
+    struct pt_conf_listener **listeners;
+    uint32_t listener_count;
+    const char **files; /* every file read, main first, in reading order (for -T);
+                         * absolute; a file included twice is listed once */
+    const char **file_data;  /* files[i]'s bytes as they were read */
+    uint32_t *file_sizes;
+    uint32_t file_count;
+    uint32_t refs; /* not atomic: a snapshot is shared by processes, never threads */
+    void *arena; /* owns everything above, the struct itself included */
+};
+
+/* A load failure: the formatted message (file:line:col, the line, a caret, what was
+ * expected, and "did you mean" when a known directive is near), ready to print with
+ * fputs: every line, the last included, ends in "\n". The layout is described at the
+ * top of config/config_error.c. */
+struct pt_conf_error {
+    char message[2048];
+};
+
+/* Reads path (resolved against prefix when relative; path NULL for
+ * "conf/portico.conf"; prefix NULL for the compiled default, a relative prefix is taken
+ * from the working directory), with global_directives (-g, may be NULL) parsed as if
+ * written at the top of the main context (messages call it "command line"). Relative
+ * paths in directives (pid, error_log) resolve against the prefix; an include's against
+ * the including file's folder. Messages name the main file as path was given. Returns a
+ * snapshot with one reference, or NULL with *err filled. */
+struct pt_config *pt_config_load(const char *path, const char *prefix,
+                                 const char *global_directives, struct pt_conf_error *err);
+
+/* The compiled default prefix (-p), e.g. "/usr/local/portico"; static storage. */
+const char *pt_config_default_prefix(void);
+
+struct pt_config *pt_config_ref(struct pt_config *cfg);
+void pt_config_unref(struct pt_config *cfg); /* NULL is a no-op */
+
+/* nginx -T: each file read, as "# configuration file PATH:", its bytes and a newline.
+ * Returns PT_OK (0) or PT_ERROR (-1) when writing failed. */
+int pt_config_dump(const struct pt_config *cfg, FILE *out);
+
+/* The names of variables portico knows (for $name in values), without '$';
+ * NULL-terminated. A name ending in "*" is a family: "http_*" is every $http_NAME.
+ * "1".."9" are regex captures. */
+extern const char *const pt_conf_known_variables[];
+
+#endif

@@ -1,0 +1,165 @@
+/* config/registry.c - the table of directives, and the checks every row gets.
+ *
+ * One row per directive, grouped by the context nginx documents it in. The default is
+ * written as in a config file and parsed by the row's own setter at every load, so a
+ * default can never disagree with what the setter accepts (tests/config checks each). */
+#include <stddef.h>
+#include <string.h>
+
+#include "config/registry.h"
+#include "config/setters.h"
+#include "core/pt_types.h"
+
+#define ARGS(lo, hi) .min_args = (lo), .max_args = (hi)
+#define MAIN_FIELD(f)                                                                   \
+    .target = PT_TARGET_MAIN, .offset = offsetof(struct pt_conf_main, f),               \
+    .size = sizeof(((struct pt_conf_main *)0)->f)
+/* Custom main setters fill several fields: they get the whole struct. */
+#define MAIN_WHOLE .target = PT_TARGET_MAIN, .offset = 0, .size = sizeof(struct pt_conf_main)
+#define HTTP_FIELD(f)                                                                   \
+    .target = PT_TARGET_HTTP, .offset = offsetof(struct pt_conf_http_values, f),        \
+    .size = sizeof(((struct pt_conf_http_values *)0)->f)
+/* Two adjacent fields one directive sets together (inherited together too). */
+#define HTTP_SPAN(first, last)                                                          \
+    .target = PT_TARGET_HTTP, .offset = offsetof(struct pt_conf_http_values, first),    \
+    .size = offsetof(struct pt_conf_http_values, last) +                                \
+            sizeof(((struct pt_conf_http_values *)0)->last) -                           \
+            offsetof(struct pt_conf_http_values, first)
+
+#define MAIN PT_CTX_MAIN
+#define EVENTS PT_CTX_EVENTS
+#define HTTP PT_CTX_HTTP
+#define HS (PT_CTX_HTTP | PT_CTX_SERVER)
+#define HSL (PT_CTX_HTTP | PT_CTX_SERVER | PT_CTX_LOCATION)
+#define SL (PT_CTX_SERVER | PT_CTX_LOCATION)
+
+static const struct pt_conf_bounds connections = {1, 1048576};
+
+static const struct pt_conf_enum lingering[] = {
+    {"off", PT_LINGERING_OFF}, {"on", PT_LINGERING_ON}, {"always", PT_LINGERING_ALWAYS},
+    {NULL, 0},
+};
+
+/* "build" adds a build name to the version in nginx; portico has none, so it is "on". */
+static const struct pt_conf_enum server_tokens[] = {
+    {"off", 0}, {"on", 1}, {"build", 2}, {NULL, 0},
+};
+
+const struct pt_conf_row pt_conf_rows[] = {
+    /* main */
+    {.name = "worker_processes", .ctx = MAIN, ARGS(1, 1), MAIN_WHOLE, .def = "1",
+     .set = pt_conf_set_worker_processes, .syntax = "worker_processes number | auto;"},
+    {.name = "daemon", .ctx = MAIN, ARGS(1, 1), MAIN_FIELD(daemon), .def = "on",
+     .set = pt_conf_set_flag, .syntax = "daemon on | off;"},
+    {.name = "master_process", .ctx = MAIN, ARGS(1, 1), MAIN_FIELD(master_process),
+     .def = "on", .set = pt_conf_set_flag, .syntax = "master_process on | off;"},
+    {.name = "pid", .ctx = MAIN, ARGS(1, 1), MAIN_WHOLE, .def = "logs/portico.pid",
+     .set = pt_conf_set_pid, .syntax = "pid file | off;"},
+    {.name = "user", .ctx = MAIN, ARGS(1, 2), MAIN_WHOLE, .set = pt_conf_set_user,
+     .syntax = "user user [group];"},
+    {.name = "error_log", .ctx = MAIN, .nginx_ctx = HSL, ARGS(1, 2), MAIN_WHOLE,
+     .flags = PT_ROW_MULTI, .set = pt_conf_set_error_log,
+     .syntax = "error_log file | stderr [level];"},
+    {.name = "worker_rlimit_nofile", .ctx = MAIN, ARGS(1, 1),
+     MAIN_FIELD(worker_rlimit_nofile), .set = pt_conf_set_number,
+     .syntax = "worker_rlimit_nofile number;"},
+    {.name = "worker_shutdown_timeout", .ctx = MAIN, ARGS(1, 1),
+     MAIN_FIELD(worker_shutdown_timeout), .set = pt_conf_set_time,
+     .syntax = "worker_shutdown_timeout time;"},
+    {.name = "include", .ctx = PT_CTX_ANY, ARGS(1, 1), .flags = PT_ROW_MULTI,
+     .set = pt_conf_set_none, .syntax = "include file | mask;"},
+    {.name = "events", .ctx = MAIN, ARGS(0, 0), .flags = PT_ROW_BLOCK,
+     .set = pt_conf_set_events, .syntax = "events { ... }"},
+    {.name = "http", .ctx = MAIN, ARGS(0, 0), .flags = PT_ROW_BLOCK, .set = pt_conf_set_http,
+     .syntax = "http { ... }"},
+
+    /* events */
+    {.name = "worker_connections", .ctx = EVENTS, ARGS(1, 1),
+     MAIN_FIELD(worker_connections), .def = "512", .set = pt_conf_set_number,
+     .extra = &connections, .syntax = "worker_connections number;"},
+    {.name = "use", .ctx = EVENTS, ARGS(1, 1), .set = pt_conf_set_use,
+     .syntax = "use epoll;"},
+    {.name = "multi_accept", .ctx = EVENTS, ARGS(1, 1), MAIN_FIELD(multi_accept),
+     .def = "off", .set = pt_conf_set_flag, .syntax = "multi_accept on | off;"},
+    {.name = "accept_mutex", .ctx = EVENTS, ARGS(1, 1), .set = pt_conf_set_flag,
+     .syntax = "accept_mutex on | off;"},
+
+    /* http */
+    {.name = "server", .ctx = HTTP, ARGS(0, 0), .flags = PT_ROW_BLOCK | PT_ROW_MULTI,
+     .set = pt_conf_set_server, .syntax = "server { ... }"},
+    {.name = "client_header_buffer_size", .ctx = HS, ARGS(1, 1),
+     HTTP_FIELD(client_header_buffer_size), .def = "1k", .set = pt_conf_set_size,
+     .syntax = "client_header_buffer_size size;"},
+    {.name = "large_client_header_buffers", .ctx = HS, ARGS(2, 2),
+     HTTP_SPAN(large_client_header_buffers_num, large_client_header_buffers_size),
+     .def = "4 8k", .set = pt_conf_set_large_buffers,
+     .syntax = "large_client_header_buffers number size;"},
+    {.name = "client_header_timeout", .ctx = HS, ARGS(1, 1),
+     HTTP_FIELD(client_header_timeout), .def = "60s", .set = pt_conf_set_time,
+     .syntax = "client_header_timeout time;"},
+    {.name = "keepalive_timeout", .ctx = HSL, ARGS(1, 2),
+     HTTP_SPAN(keepalive_timeout, keepalive_header_timeout), .def = "75s",
+     .set = pt_conf_set_keepalive_timeout,
+     .syntax = "keepalive_timeout timeout [header_timeout];"},
+    {.name = "keepalive_requests", .ctx = HSL, ARGS(1, 1), HTTP_FIELD(keepalive_requests),
+     .def = "1000", .set = pt_conf_set_number,
+     .syntax = "keepalive_requests number;"},
+    {.name = "keepalive_time", .ctx = HSL, ARGS(1, 1), HTTP_FIELD(keepalive_time),
+     .def = "1h", .set = pt_conf_set_time, .syntax = "keepalive_time time;"},
+    {.name = "client_body_timeout", .ctx = HSL, ARGS(1, 1), HTTP_FIELD(client_body_timeout),
+     .def = "60s", .set = pt_conf_set_time, .syntax = "client_body_timeout time;"},
+    {.name = "send_timeout", .ctx = HSL, ARGS(1, 1), HTTP_FIELD(send_timeout), .def = "60s",
+     .set = pt_conf_set_time, .syntax = "send_timeout time;"},
+    {.name = "client_max_body_size", .ctx = HSL, ARGS(1, 1),
+     HTTP_FIELD(client_max_body_size), .def = "1m", .set = pt_conf_set_size,
+     .syntax = "client_max_body_size size;"},
+    {.name = "client_body_buffer_size", .ctx = HSL, ARGS(1, 1),
+     HTTP_FIELD(client_body_buffer_size), .def = "16k", .set = pt_conf_set_size,
+     .syntax = "client_body_buffer_size size;"},
+    {.name = "lingering_close", .ctx = HSL, ARGS(1, 1), HTTP_FIELD(lingering_close),
+     .def = "on", .set = pt_conf_set_enum, .extra = lingering,
+     .syntax = "lingering_close off | on | always;"},
+    {.name = "lingering_time", .ctx = HSL, ARGS(1, 1), HTTP_FIELD(lingering_time),
+     .def = "30s", .set = pt_conf_set_time, .syntax = "lingering_time time;"},
+    {.name = "lingering_timeout", .ctx = HSL, ARGS(1, 1), HTTP_FIELD(lingering_timeout),
+     .def = "5s", .set = pt_conf_set_time, .syntax = "lingering_timeout time;"},
+    {.name = "server_tokens", .ctx = HSL, ARGS(1, 1), HTTP_FIELD(server_tokens),
+     .def = "on", .set = pt_conf_set_enum, .extra = server_tokens,
+     .syntax = "server_tokens on | off | build;"},
+    {.name = "tcp_nodelay", .ctx = HSL, ARGS(1, 1), HTTP_FIELD(tcp_nodelay), .def = "on",
+     .set = pt_conf_set_flag, .syntax = "tcp_nodelay on | off;"},
+
+    /* server, location */
+    {.name = "listen", .ctx = PT_CTX_SERVER, ARGS(1, PT_ARGS_MANY), .flags = PT_ROW_MULTI,
+     .set = pt_conf_set_listen,
+     .syntax = "listen address[:port] [default_server] [reuseport] [backlog=number] "
+               "[ipv6only=on|off];"},
+    {.name = "server_name", .ctx = PT_CTX_SERVER, ARGS(1, PT_ARGS_MANY),
+     .flags = PT_ROW_MULTI, .set = pt_conf_set_server_name, .syntax = "server_name name ...;"},
+    {.name = "location", .ctx = SL, ARGS(1, 2), .flags = PT_ROW_BLOCK | PT_ROW_MULTI,
+     .set = pt_conf_set_location,
+     .syntax = "location [ = | ~ | ~* | ^~ ] uri { ... } or location @name { ... }"},
+    {.name = "return", .ctx = SL, ARGS(1, 2), HTTP_FIELD(ret),
+     .flags = PT_ROW_MULTI | PT_ROW_NO_INHERIT, .set = pt_conf_set_return,
+     .syntax = "return code [text]; or return code URL; or return URL;"},
+};
+
+const uint32_t pt_conf_row_count = sizeof(pt_conf_rows) / sizeof(pt_conf_rows[0]);
+
+_Static_assert(sizeof(pt_conf_rows) / sizeof(pt_conf_rows[0]) <=
+                   sizeof(struct pt_conf_setmask) * 8,
+               "a set-mask holds one bit per row");
+
+const struct pt_conf_row *pt_conf_row_find(const char *name)
+{
+    for (uint32_t i = 0; i < pt_conf_row_count; i++) {
+        if (strcmp(pt_conf_rows[i].name, name) == 0)
+            return &pt_conf_rows[i];
+    }
+    return NULL;
+}
+
+uint32_t pt_conf_row_index(const struct pt_conf_row *row)
+{
+    return (uint32_t)(row - pt_conf_rows);
+}

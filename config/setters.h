@@ -1,0 +1,58 @@
+/* config/setters.h - the setters registry rows point at.
+ *
+ * Typed setters (setters.c) read one argument as a size, time, flag, number, enum,
+ * string or path and store it at the row's field, sized by the row. Custom setters
+ * handle directives with a shape of their own. Internal to config/.
+ */
+#ifndef PT_CONFIG_SETTERS_H
+#define PT_CONFIG_SETTERS_H
+
+#include "config/registry.h"
+
+#define PT_SETTER(name)                                                                 \
+    int name(struct pt_conf_load *ld, const struct pt_conf_row *row,                    \
+             const struct pt_conf_node *node, void *field)
+
+/* setters.c: one argument each. */
+PT_SETTER(pt_conf_set_size);
+PT_SETTER(pt_conf_set_time);
+PT_SETTER(pt_conf_set_flag);   /* field NULL: checked, not stored */
+PT_SETTER(pt_conf_set_number); /* row->extra: const struct pt_conf_bounds *, or NULL */
+PT_SETTER(pt_conf_set_enum);   /* row->extra: const struct pt_conf_enum * */
+PT_SETTER(pt_conf_set_string);
+PT_SETTER(pt_conf_set_path);   /* relative to the prefix */
+PT_SETTER(pt_conf_set_none);   /* include: expanded before the walk */
+
+/* setters_main.c */
+PT_SETTER(pt_conf_set_worker_processes);
+PT_SETTER(pt_conf_set_user);
+PT_SETTER(pt_conf_set_error_log);
+PT_SETTER(pt_conf_set_pid);
+PT_SETTER(pt_conf_set_use);
+
+/* setters_http.c */
+PT_SETTER(pt_conf_set_keepalive_timeout);
+PT_SETTER(pt_conf_set_large_buffers);
+PT_SETTER(pt_conf_set_return);
+PT_SETTER(pt_conf_set_server_name);
+
+/* listen.c */
+PT_SETTER(pt_conf_set_listen);
+
+/* blocks.c */
+PT_SETTER(pt_conf_set_events);
+PT_SETTER(pt_conf_set_http);
+PT_SETTER(pt_conf_set_server);
+PT_SETTER(pt_conf_set_location);
+
+/* Bounds for pt_conf_set_number. */
+struct pt_conf_bounds {
+    uint64_t min;
+    uint64_t max;
+};
+
+/* Fails with `invalid value "V" in "NAME": expected WHAT`, pointing at the value. */
+int pt_conf_bad_value(struct pt_conf_load *ld, const struct pt_conf_node *node,
+                      const struct pt_conf_word *value, const char *expected);
+
+#endif

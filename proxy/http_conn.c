@@ -1,0 +1,510 @@
+/* proxy/http_conn.c - the client connection's state machine (http_conn.h).
+ *
+ * drive() runs the connection until it must wait: it parses heads as long as complete
+ * ones are buffered (pipelining: responses queue in `out` and leave in one write), reads
+ * a body before answering (so a slow or oversized body gets its 408 / 413), and writes
+ * only when there is nothing left to parse. With edge-triggered readiness latched in
+ * struct pt_conn, a keep-alive request costs one read and one write.
+ */
+#include "proxy/http_conn.h"
+
+#include <errno.h>
+#include <netinet/tcp.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "proxy/http_response.h"
+#include "proxy/request.h"
+#include "proxy/worker.h"
+
+enum step { STEP_CONTINUE, STEP_WAIT, STEP_CLOSE };
+
+/* Queued response bytes past which no further pipelined request is parsed. */
+#define PT_OUT_HIGH_WATER (32 * 1024)
+
+#define CONN_OF_WATCH(w) ((struct pt_http_conn *)((char *)(w) - offsetof(struct pt_http_conn, conn.watch)))
+#define CONN_OF_TIMER(t) ((struct pt_http_conn *)((char *)(t) - offsetof(struct pt_http_conn, conn.timer)))
+
+static void drive(struct pt_http_conn *hc);
+
+/* Settings that apply before a request is routed come from the listener's default server,
+ * as in nginx. */
+static const struct pt_conf_http_values *conn_values(const struct pt_http_conn *hc)
+{
+    return &hc->listener->default_server->values;
+}
+
+static void idle_enter(struct pt_http_conn *hc)
+{
+    if (hc->idle)
+        return;
+    hc->idle = 1;
+    hc->idle_prev = NULL;
+    hc->idle_next = pt_worker.idle;
+    if (pt_worker.idle)
+        pt_worker.idle->idle_prev = hc;
+    pt_worker.idle = hc;
+}
+
+static void idle_leave(struct pt_http_conn *hc)
+{
+    if (!hc->idle)
+        return;
+    if (hc->idle_prev)
+        hc->idle_prev->idle_next = hc->idle_next;
+    else
+        pt_worker.idle = hc->idle_next;
+    if (hc->idle_next)
+        hc->idle_next->idle_prev = hc->idle_prev;
+    hc->idle = 0;
+}
+
+static void conn_free(struct pt_http_conn *hc)
+{
+    idle_leave(hc);
+    pt_timer_cancel(&pt_worker.reactor.timers, &hc->conn.timer);
+    pt_request_free(hc->req);
+    pt_buf_release(&hc->in);
+    pt_buf_release(&hc->out);
+    pt_conn_close(&hc->conn);
+    free(hc);
+    pt_worker_connection_closed();
+}
+
+
+/* ---- reading ---- */
+
+/* Reads what the socket has into in's free room: 1 bytes came, 0 must wait, -1 the peer
+ * closed or the socket failed. */
+static int read_in(struct pt_http_conn *hc)
+{
+    ssize_t n;
+
+    if (!hc->conn.read_ready)
+        return 0;
+    n = pt_conn_recv(&hc->conn, hc->in.data + hc->in.end, pt_buf_room(&hc->in));
+    if (n > 0) {
+        hc->in.end += (uint32_t)n;
+        return 1;
+    }
+    return n == -EAGAIN ? 0 : -1;
+}
+
+/* Room for more of a head: compact, then grow to large_client_header_buffers, up to all
+ * of them (the parser refuses a head past that first). */
+static int head_room(struct pt_http_conn *hc)
+{
+    const struct pt_conf_http_values *v = conn_values(hc);
+    uint32_t large = v->large_client_header_buffers_size;
+    uint32_t most = large * v->large_client_header_buffers_num;
+
+    if (hc->in.data == NULL)
+        return pt_buf_alloc(&hc->in, v->client_header_buffer_size);
+    if (pt_buf_room(&hc->in) > 0)
+        return 0;
+    pt_buf_compact(&hc->in);
+    if (pt_buf_room(&hc->in) > 0)
+        return 0;
+    if (hc->in.size >= most)
+        return -ENOBUFS;
+    return pt_buf_grow(&hc->in, hc->in.size < large ? large : hc->in.size * 2);
+}
+
+/* ---- answering ---- */
+
+static enum step fail(struct pt_http_conn *hc, uint16_t status)
+{
+    const struct pt_conf_http_values *v = hc->req && hc->req->values ? hc->req->values
+                                                                      : conn_values(hc);
+
+    if (pt_request_respond_error(hc, v, status) != 0)
+        return STEP_CLOSE;
+    pt_request_free(hc->req);
+    hc->req = NULL;
+    hc->state = PT_CONN_FLUSH;
+    hc->after_flush = PT_CONN_LINGER;
+    return STEP_CONTINUE;
+}
+
+/* Whether a connection that answered its last response may still receive bytes the
+ * client sends after it: if so, closing at once could reset the response away. */
+static uint8_t close_state(const struct pt_http_conn *hc, const struct pt_conf_http_values *v)
+{
+    if (v->lingering_close == PT_LINGERING_ALWAYS)
+        return PT_CONN_LINGER;
+    if (v->lingering_close == PT_LINGERING_ON && (pt_buf_len(&hc->in) || hc->conn.read_ready))
+        return PT_CONN_LINGER;
+    return PT_CONN_CLOSE;
+}
+
+static enum step finish_request(struct pt_http_conn *hc)
+{
+    struct pt_request *r = hc->req;
+    uint8_t keep = r->keep_alive;
+    const struct pt_conf_http_values *v = r->values;
+
+    hc->requests++;
+    hc->in.start += r->pos;
+    if (hc->in.start == hc->in.end)
+        hc->in.start = hc->in.end = 0;
+    pt_request_free(r);
+    hc->req = NULL;
+    if (keep) {
+        hc->state = PT_CONN_HEAD;
+        return STEP_CONTINUE;
+    }
+    hc->state = PT_CONN_FLUSH;
+    hc->after_flush = close_state(hc, v);
+    return STEP_CONTINUE;
+}
+
+static enum step respond(struct pt_http_conn *hc)
+{
+    if (pt_request_respond(hc->req) != 0)
+        return STEP_CLOSE;
+    return finish_request(hc);
+}
+
+static int keep_alive_allowed(const struct pt_http_conn *hc, const struct pt_request *r)
+{
+    const struct pt_conf_http_values *v = r->values;
+
+    return (r->head.head.flags & PT_HTTP_KEEP_ALIVE) && !pt_worker.quitting &&
+           v->keepalive_timeout > 0 && hc->requests + 1 < v->keepalive_requests &&
+           pt_now_ms - hc->started_ms < (uint64_t)v->keepalive_time;
+}
+
+/* A head is complete: route it, decide persistence, then read its body or answer. */
+static enum step start_request(struct pt_http_conn *hc)
+{
+    struct pt_request *r = hc->req;
+    const struct pt_http_head *h = &r->head.head;
+
+    r->pos = h->head_length;
+    pt_request_route(r, hc->in.data + hc->in.start);
+    r->keep_alive = (uint8_t)keep_alive_allowed(hc, r);
+    if (h->framing == PT_BODY_LENGTH) {
+        if (r->values->client_max_body_size && h->content_length > r->values->client_max_body_size)
+            return fail(hc, 413);
+        r->body_left = h->content_length;
+    } else if (h->framing == PT_BODY_CHUNKED) {
+        pt_chunked_init(&r->chunked, 0, 0);
+        r->body_chunked = 1;
+    }
+    if (r->body_left == 0 && !r->body_chunked)
+        return respond(hc);
+    hc->state = PT_CONN_BODY;
+    if ((h->flags & PT_HTTP_EXPECT_CONTINUE) && pt_buf_len(&hc->in) <= r->pos) {
+        if (pt_response_append_continue(&hc->out) != 0)
+            return STEP_CLOSE;
+        hc->state = PT_CONN_FLUSH;
+        hc->after_flush = PT_CONN_BODY;
+    }
+    return STEP_CONTINUE;
+}
+
+/* ---- states ---- */
+
+static enum step on_head(struct pt_http_conn *hc)
+{
+    for (;;) {
+        int rc;
+
+        if (hc->req == NULL && pt_buf_len(&hc->in) == 0) {
+            if (pt_buf_len(&hc->out)) {
+                hc->state = PT_CONN_FLUSH;
+                hc->after_flush = PT_CONN_HEAD;
+                return STEP_CONTINUE;
+            }
+            if (!hc->conn.read_ready) {
+                pt_buf_release(&hc->in); /* idle: hold no buffer */
+                pt_buf_release(&hc->out);
+                idle_enter(hc);
+                return STEP_WAIT;
+            }
+        }
+        /* Back-pressure: a client that pipelines without reading gets no more answers
+         * queued than this; the rest waits in its socket. */
+        if (hc->req == NULL && pt_buf_len(&hc->out) >= PT_OUT_HIGH_WATER) {
+            hc->state = PT_CONN_FLUSH;
+            hc->after_flush = PT_CONN_HEAD;
+            return STEP_CONTINUE;
+        }
+        if (hc->req == NULL && pt_buf_len(&hc->in) > 0 && (hc->req = pt_request_new(hc)) == NULL)
+            return STEP_CLOSE;
+        if (hc->req) {
+            rc = pt_http_request_parse(&hc->req->head, hc->in.data + hc->in.start,
+                                       pt_buf_len(&hc->in));
+            if (rc == PT_PARSE_DONE)
+                return start_request(hc);
+            if (rc == PT_PARSE_ERROR)
+                return fail(hc, hc->req->head.head.error_status);
+        }
+        if (!hc->conn.read_ready && pt_buf_len(&hc->out)) {
+            hc->state = PT_CONN_FLUSH;
+            hc->after_flush = PT_CONN_HEAD;
+            return STEP_CONTINUE;
+        }
+        if (head_room(hc) != 0)
+            return STEP_CLOSE;
+        rc = read_in(hc);
+        if (rc == 0 && !hc->conn.read_ready && hc->req == NULL && pt_buf_len(&hc->in) == 0)
+            continue; /* nothing came: go idle above */
+        if (rc == 0)
+            return STEP_WAIT;
+        if (rc < 0) {
+            /* The client is done sending; answer what it asked, then close. */
+            if (!pt_buf_len(&hc->out))
+                return STEP_CLOSE;
+            hc->state = PT_CONN_FLUSH;
+            hc->after_flush = PT_CONN_CLOSE;
+            return STEP_CONTINUE;
+        }
+    }
+}
+
+/* Consumes buffered body bytes; 1 when the body ended, 0 when more must be read, -status
+ * on a refusal. */
+static int consume_body(struct pt_http_conn *hc, struct pt_request *r)
+{
+    const struct pt_conf_http_values *v = r->values;
+
+    while (hc->in.start + r->pos < hc->in.end) {
+        const char *at = hc->in.data + hc->in.start + r->pos;
+        size_t avail = hc->in.end - hc->in.start - r->pos;
+        size_t take = avail < r->body_left ? avail : (size_t)r->body_left;
+
+        if (r->body_chunked) {
+            struct pt_slice data;
+            int rc = pt_chunked_parse(&r->chunked, at, avail, &take, &data);
+            if (rc == PT_PARSE_ERROR)
+                return -(int)r->chunked.error_status;
+            r->body_read += rc == PT_PARSE_DATA ? data.len : 0;
+            r->pos += (uint32_t)take;
+            if (v->client_max_body_size && r->body_read > v->client_max_body_size)
+                return -413;
+            if (rc == PT_PARSE_DONE)
+                return 1;
+            continue;
+        }
+        r->pos += (uint32_t)take;
+        r->body_left -= take;
+        r->body_read += take;
+        if (r->body_left == 0)
+            return 1;
+    }
+    return r->body_chunked || r->body_left ? 0 : 1;
+}
+
+/* The body is read and dropped: `return` has no use for it. The head stays in place
+ * (variables read it); the bytes after it are reused for each read. */
+static enum step on_body(struct pt_http_conn *hc)
+{
+    struct pt_request *r = hc->req;
+
+    for (;;) {
+        int rc = consume_body(hc, r);
+        if (rc > 0)
+            return respond(hc);
+        if (rc < 0)
+            return fail(hc, (uint16_t)-rc);
+        hc->in.end = hc->in.start + r->head.head.head_length;
+        r->pos = r->head.head.head_length;
+        if (pt_buf_room(&hc->in) == 0)
+            pt_buf_compact(&hc->in); /* offsets are from in.start: they survive */
+        if (pt_buf_room(&hc->in) == 0 && pt_buf_grow(&hc->in, hc->in.size * 2) != 0)
+            return STEP_CLOSE;
+        rc = read_in(hc);
+        if (rc == 0)
+            return STEP_WAIT;
+        if (rc < 0)
+            return STEP_CLOSE;
+    }
+}
+
+static enum step after_flush(struct pt_http_conn *hc)
+{
+    const struct pt_conf_http_values *v = conn_values(hc);
+
+    hc->state = hc->after_flush;
+    if (hc->state == PT_CONN_CLOSE)
+        return STEP_CLOSE;
+    if (hc->state == PT_CONN_LINGER) {
+        if (v->lingering_close == PT_LINGERING_OFF || hc->conn.io->shutdown_write(&hc->conn) != 0)
+            return STEP_CLOSE;
+        hc->linger_until_ms = pt_now_ms + (uint64_t)v->lingering_time;
+    }
+    return STEP_CONTINUE;
+}
+
+static enum step on_flush(struct pt_http_conn *hc)
+{
+    while (pt_buf_len(&hc->out)) {
+        struct iovec iov = {hc->out.data + hc->out.start, pt_buf_len(&hc->out)};
+        ssize_t n;
+
+        if (!hc->conn.write_ready)
+            return STEP_WAIT;
+        n = pt_conn_writev(&hc->conn, &iov, 1);
+        if (n == -EAGAIN)
+            return STEP_WAIT;
+        if (n < 0)
+            return STEP_CLOSE;
+        hc->out.start += (uint32_t)n;
+        if ((size_t)n < iov.iov_len)
+            hc->conn.write_ready = 0; /* a short write means the socket buffer is full */
+    }
+    pt_buf_release(&hc->out);
+    return after_flush(hc);
+}
+
+/* Drops whatever the client still sends until it closes or lingering_time is up. */
+static enum step on_linger(struct pt_http_conn *hc)
+{
+    if (hc->in.data == NULL && pt_buf_alloc(&hc->in, 4096) != 0)
+        return STEP_CLOSE;
+    for (;;) {
+        int rc;
+        hc->in.start = hc->in.end = 0;
+        rc = read_in(hc);
+        if (rc < 0 || pt_now_ms >= hc->linger_until_ms)
+            return STEP_CLOSE;
+        if (rc == 0)
+            return STEP_WAIT;
+    }
+}
+
+/* ---- waiting ---- */
+
+static uint64_t min_u64(uint64_t a, uint64_t b)
+{
+    return a < b ? a : b;
+}
+
+/* The one timer, for what the connection now waits for. */
+static void arm_timer(struct pt_http_conn *hc)
+{
+    const struct pt_conf_http_values *v = hc->req && hc->req->values ? hc->req->values
+                                                                      : conn_values(hc);
+    uint64_t deadline;
+
+    switch (hc->state) {
+    case PT_CONN_HEAD:
+        if (hc->idle && hc->requests > 0)
+            deadline = pt_now_ms + (uint64_t)v->keepalive_timeout;
+        else if (hc->req)
+            deadline = hc->req->head_deadline_ms;
+        else
+            deadline = hc->started_ms + (uint64_t)v->client_header_timeout;
+        /* Stopping: an idle connection gets a moment for a request already on its way
+         * (closing at once would reset it), then closes. */
+        if (hc->idle && pt_worker.quitting)
+            deadline = min_u64(deadline, pt_worker.quit_idle_deadline);
+        break;
+    case PT_CONN_BODY:
+        deadline = pt_now_ms + (uint64_t)v->client_body_timeout;
+        break;
+    case PT_CONN_FLUSH:
+        deadline = pt_now_ms + (uint64_t)v->send_timeout;
+        break;
+    default:
+        deadline = min_u64(pt_now_ms + (uint64_t)v->lingering_timeout, hc->linger_until_ms);
+        break;
+    }
+    pt_timer_set(&pt_worker.reactor.timers, &hc->conn.timer, deadline);
+}
+
+static void drive(struct pt_http_conn *hc)
+{
+    for (;;) {
+        enum step s;
+
+        switch (hc->state) {
+        case PT_CONN_HEAD:
+            s = on_head(hc);
+            break;
+        case PT_CONN_BODY:
+            s = on_body(hc);
+            break;
+        case PT_CONN_FLUSH:
+            s = on_flush(hc);
+            break;
+        case PT_CONN_LINGER:
+            s = on_linger(hc);
+            break;
+        default:
+            s = STEP_CLOSE;
+            break;
+        }
+        if (s == STEP_CLOSE) {
+            conn_free(hc);
+            return;
+        }
+        if (s == STEP_WAIT) {
+            arm_timer(hc);
+            return;
+        }
+    }
+}
+
+/* nginx answers a head that never completed with silence, closing; portico sends 408
+ * when part of a request arrived (the client learns why), silence when none did. */
+static void on_timer(struct pt_timer *t)
+{
+    struct pt_http_conn *hc = CONN_OF_TIMER(t);
+
+    if ((hc->state == PT_CONN_HEAD && hc->req) || hc->state == PT_CONN_BODY) {
+        if (fail(hc, 408) == STEP_CONTINUE) {
+            drive(hc);
+            return;
+        }
+    }
+    conn_free(hc);
+}
+
+void pt_http_conn_quit_idle(struct pt_http_conn *hc)
+{
+    arm_timer(hc);
+}
+
+static void on_event(struct pt_watch *w, uint32_t events)
+{
+    struct pt_http_conn *hc = CONN_OF_WATCH(w);
+
+    pt_conn_note_events(&hc->conn, events);
+    idle_leave(hc);
+    drive(hc);
+}
+
+int pt_http_conn_open(int fd, const struct pt_conf_listener *listener,
+                      const struct sockaddr *peer, socklen_t peer_len)
+{
+    struct pt_http_conn *hc = calloc(1, sizeof(*hc));
+    int one = 1, rc;
+
+    if (hc == NULL) {
+        pt_conn_close(&(struct pt_conn){.watch.fd = fd});
+        return -ENOMEM;
+    }
+    pt_conn_init(&hc->conn, fd, on_event, on_timer);
+    memcpy(&hc->conn.peer, peer, peer_len < sizeof(hc->conn.peer) ? peer_len : sizeof(hc->conn.peer));
+    hc->listener = listener;
+    hc->started_ms = pt_now_ms;
+    /* Registering reports data that is already there, so no read is tried until then. */
+    hc->conn.read_ready = 0;
+    if (conn_values(hc)->tcp_nodelay)
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    rc = pt_reactor_add(&pt_worker.reactor, &hc->conn.watch, EPOLLIN | EPOLLOUT | EPOLLRDHUP);
+    if (rc != 0) {
+        pt_conn_close(&hc->conn);
+        free(hc);
+        return rc;
+    }
+    pt_worker.connections++;
+    idle_enter(hc);
+    arm_timer(hc);
+    return 0;
+}

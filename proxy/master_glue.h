@@ -1,0 +1,35 @@
+/* proxy/master_glue.h - the configuration, as the generic master (core/master.h) sees it.
+ *
+ * core/ knows nothing of the config language, so this adapter implements its ops: load()
+ * reads the config and describes it as a plan (one listening address per
+ * cfg->listeners[i], worker_processes, pid, user, ...), commit() makes that snapshot the
+ * one new workers run and switches the error log, worker_main() runs pt_worker_run on it.
+ * The master forks workers from the committed snapshot; each worker holds it for life.
+ */
+#ifndef PT_PROXY_MASTER_GLUE_H
+#define PT_PROXY_MASTER_GLUE_H
+
+#include "config/config.h"
+#include "core/master.h"
+
+struct pt_master_glue {
+    const char *conf_path;     /* -c, NULL for the default */
+    const char *prefix;        /* -p, already resolved by main */
+    const char *globals;       /* -g, may be NULL */
+    struct pt_config *current; /* committed: what new workers run */
+    struct pt_config *loaded;  /* loaded, not committed yet */
+    struct pt_listen_spec *specs; /* loaded's listeners, for the plan */
+    char log_path[4096];       /* the error log in use, "" before the first commit */
+    int log_level;
+};
+
+/* Fills ops for pt_master_run; g must outlive the run. The strings are borrowed. */
+void pt_master_glue_init(struct pt_master_glue *g, struct pt_master_ops *ops,
+                         const char *conf_path, const char *prefix, const char *globals);
+void pt_master_glue_cleanup(struct pt_master_glue *g);
+
+/* The error log a config asks for: its error_log, else nginx's default
+ * PREFIX/logs/error.log. Returns buf. */
+const char *pt_master_glue_log_path(const struct pt_config *cfg, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,188 @@
+/* proxy/request.c - a request's route and its answer (request.h). The content phase has
+ * one handler so far, `return`; a location without one answers 404, as nginx does when
+ * the file it would serve is missing. */
+#include "proxy/request.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "proxy/http_conn.h"
+#include "proxy/http_response.h"
+#include "proxy/http_status.h"
+#include "proxy/location.h"
+#include "proxy/variables.h"
+#include "proxy/worker.h"
+
+/* Requests of a worker, recycled: the object holds the header array, so it is large
+ * enough that the allocator's fast path is worth skipping. */
+static struct pt_request *free_requests;
+static uint32_t free_count;
+#define KEEP_FREE 1024
+
+struct pt_request *pt_request_new(struct pt_http_conn *hc)
+{
+    struct pt_request *r = free_requests;
+    const struct pt_conf_http_values *v = &hc->listener->default_server->values;
+    struct pt_http_limits limits = {
+        .max_line = v->large_client_header_buffers_size,
+        .max_head = v->large_client_header_buffers_size * v->large_client_header_buffers_num,
+    };
+
+    if (r) {
+        free_requests = r->next_free;
+        free_count--;
+    } else if ((r = malloc(sizeof(*r) + PT_REQUEST_MAX_HEADERS * sizeof(struct pt_http_header))) == NULL) {
+        return NULL;
+    }
+    memset(r, 0, sizeof(*r));
+    r->hc = hc;
+    r->head_deadline_ms = pt_now_ms + (uint64_t)v->client_header_timeout;
+    pt_http_request_init(&r->head, (struct pt_http_header *)(r + 1), PT_REQUEST_MAX_HEADERS,
+                         &limits);
+    return r;
+}
+
+void pt_request_free(struct pt_request *r)
+{
+    if (r == NULL)
+        return;
+    if (free_count >= KEEP_FREE) {
+        free(r);
+        return;
+    }
+    r->next_free = free_requests;
+    free_requests = r;
+    free_count++;
+}
+
+void pt_request_route(struct pt_request *r, const char *base)
+{
+    r->server = r->hc->listener->default_server;
+    r->location = NULL;
+    if (r->head.target_form == PT_TARGET_ORIGIN || r->head.target_form == PT_TARGET_ABSOLUTE)
+        r->location = pt_location_find(r->server, base + r->head.path.off, r->head.path.len);
+    r->values = r->location ? &r->location->values : &r->server->values;
+}
+
+static void response_defaults(struct pt_response *resp, const struct pt_request *r,
+                              uint16_t status)
+{
+    const struct pt_conf_http_values *v = r->values;
+
+    memset(resp, 0, sizeof(*resp));
+    resp->status = status;
+    resp->keep_alive = r->keep_alive;
+    resp->head_only = r->head.method_id == PT_METHOD_HEAD;
+    resp->server_tokens = v->server_tokens;
+    resp->keep_alive_header_sec = (uint32_t)(v->keepalive_header_timeout / 1000);
+}
+
+/* nginx's absolute_redirect: a Location that starts with '/' gets scheme, host and the
+ * listener's port (unless 80). */
+static int absolute_location(const struct pt_request *r, struct pt_buf *text, struct pt_buf *loc)
+{
+    const struct pt_conf_part host = {"host", 4, 1};
+    const struct pt_conf_complex host_cv = {"$host", (struct pt_conf_part *)&host, 1};
+    const union pt_sockaddr *a = (const union pt_sockaddr *)&r->hc->listener->addr;
+    unsigned port = ntohs(a->sa.sa_family == AF_INET6 ? a->in6.sin6_port : a->in.sin_port);
+    char port_text[8];
+    int n = port == 80 ? 0 : snprintf(port_text, sizeof(port_text), ":%u", port);
+
+    if (pt_buf_alloc(loc, 1024) != 0)
+        return -1;
+    memcpy(loc->data, "http://", 7);
+    loc->end = 7;
+    if (pt_complex_eval(r, &host_cv, loc) != 0 || pt_buf_room(loc) < (uint32_t)n + pt_buf_len(text)) {
+        if (pt_buf_grow(loc, pt_buf_len(loc) + (uint32_t)n + pt_buf_len(text)) != 0)
+            return -1;
+    }
+    memcpy(loc->data + loc->end, port_text, (size_t)n);
+    loc->end += (uint32_t)n;
+    memcpy(loc->data + loc->end, text->data + text->start, pt_buf_len(text));
+    loc->end += pt_buf_len(text);
+    return 0;
+}
+
+static int is_redirect(uint16_t code)
+{
+    return code == 301 || code == 302 || code == 303 || code == 307 || code == 308;
+}
+
+/* `return code [text|URL]`: a redirect's argument is its Location and the body nginx's
+ * page; another code's text is the body (default_type text/plain); no text gives the
+ * code's page, if it has one. */
+static int respond_return(struct pt_request *r, const struct pt_conf_return *ret)
+{
+    struct pt_buf text = {0}, loc = {0};
+    struct pt_response resp;
+    int rc = 0;
+
+    response_defaults(&resp, r, ret->code);
+    if (ret->has_text && pt_complex_eval(r, &ret->text, &text) != 0)
+        return -1;
+    if (is_redirect(ret->code) && ret->has_text) {
+        if (text.data && text.data[text.start] == '/') {
+            rc = absolute_location(r, &text, &loc);
+            resp.location = loc.data, resp.location_len = pt_buf_len(&loc);
+        } else {
+            resp.location = text.data ? text.data + text.start : "";
+            resp.location_len = pt_buf_len(&text);
+        }
+    } else if (ret->has_text) {
+        resp.content_type = "text/plain";
+        resp.body = text.data ? text.data + text.start : "";
+        resp.body_len = pt_buf_len(&text);
+    }
+    if (resp.body == NULL) {
+        resp.body = pt_http_error_page(ret->code, resp.server_tokens, &resp.body_len);
+        resp.content_type = resp.body ? "text/html" : "text/plain";
+    }
+    if (rc == 0)
+        rc = pt_response_append(&r->hc->out, &resp);
+    pt_buf_release(&text);
+    pt_buf_release(&loc);
+    return rc;
+}
+
+/* A page of nginx's for status, on a connection that stays as the request left it. */
+static int respond_page(struct pt_request *r, uint16_t status)
+{
+    struct pt_response resp;
+
+    response_defaults(&resp, r, status);
+    resp.body = pt_http_error_page(status, resp.server_tokens, &resp.body_len);
+    resp.content_type = resp.body ? "text/html" : NULL;
+    return pt_response_append(&r->hc->out, &resp);
+}
+
+int pt_request_respond(struct pt_request *r)
+{
+    const struct pt_conf_return *ret = &r->server->values.ret;
+
+    /* A server-level return runs before any location is looked at (nginx's server
+     * rewrite phase). */
+    if (ret->code == 0)
+        ret = &r->values->ret;
+    if (ret->code == 444)
+        return -1;
+    if (ret->code)
+        return respond_return(r, ret);
+    return respond_page(r, 404);
+}
+
+int pt_request_respond_error(struct pt_http_conn *hc, const struct pt_conf_http_values *v,
+                             uint16_t status)
+{
+    struct pt_response resp;
+
+    memset(&resp, 0, sizeof(resp));
+    resp.status = status;
+    resp.server_tokens = v->server_tokens;
+    resp.head_only = hc->req && hc->req->head.method_id == PT_METHOD_HEAD;
+    resp.body = pt_http_error_page(status, v->server_tokens, &resp.body_len);
+    resp.content_type = resp.body ? "text/html" : NULL;
+    return pt_response_append(&hc->out, &resp);
+}

@@ -1,0 +1,50 @@
+/* proxy/request.h - one request's state, from a parsed head to its response. Allocated
+ * from a per-worker free list when a head starts and returned when the response is queued,
+ * so an idle connection holds none. */
+#ifndef PT_PROXY_REQUEST_H
+#define PT_PROXY_REQUEST_H
+
+#include <stdint.h>
+
+#include "config/config.h"
+#include "parser/http.h"
+
+/* Header lines a request may carry: the array is part of the request object, so this
+ * bounds its memory; more is 431. */
+#define PT_REQUEST_MAX_HEADERS 100
+
+struct pt_http_conn;
+
+struct pt_request {
+    struct pt_request *next_free;
+    struct pt_http_conn *hc;
+    struct pt_http_request head; /* slices are offsets from hc->in.data + hc->in.start */
+    const struct pt_conf_server *server;
+    const struct pt_conf_location *location; /* NULL: server level */
+    const struct pt_conf_http_values *values;
+    uint64_t body_left;  /* Content-Length bytes still to read */
+    uint64_t body_read;  /* body bytes read so far (client_max_body_size) */
+    uint32_t pos;        /* offset from in.start of the next unconsumed byte */
+    uint64_t head_deadline_ms; /* client_header_timeout, from the head's first byte */
+    struct pt_chunked chunked;
+    uint8_t body_chunked;
+    uint8_t keep_alive;
+    uint8_t continue_sent;
+};
+
+struct pt_request *pt_request_new(struct pt_http_conn *hc);
+void pt_request_free(struct pt_request *r);
+
+/* Picks the server and location for a parsed head (server: the listener's default until
+ * name routing lands; location: nginx's exact / ^~ / longest prefix, nested). */
+void pt_request_route(struct pt_request *r, const char *base);
+
+/* Runs the content phase: appends the response to hc->out. Returns 0, or -1 when the
+ * connection must close without a response (return 444) or memory ran out. */
+int pt_request_respond(struct pt_request *r);
+
+/* Appends an error response (400, 408, 413 ...) that closes the connection. */
+int pt_request_respond_error(struct pt_http_conn *hc, const struct pt_conf_http_values *v,
+                             uint16_t status);
+
+#endif
