@@ -50,14 +50,6 @@ check "-h exits 0 and prints usage" has "$status $out" '^0 Usage: portico'
 "$portico" -x >/dev/null 2>&1
 check "an unknown option exits nonzero" test $? -ne 0
 
-out=$("$portico" -c conf/portico.conf 2>&1)
-status=$?
-check "-c FILE exits 1 until the server core exists" test "$status" -eq 1
-check "-c FILE says why" has "$out" 'server core is not built yet'
-
-"$portico" -t >/dev/null 2>&1
-check "-t exits 1 until the server core exists" test $? -eq 1
-
 "$portico" -c >/dev/null 2>&1
 check "-c without a file exits nonzero" test $? -ne 0
 
