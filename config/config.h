@@ -16,7 +16,10 @@
 
 typedef int64_t pt_msec_t;
 
-/* nginx's error_log levels, most severe first. */
+/* nginx's error_log levels, most severe first. core/log.h declares the same enum (core
+ * and config may not include each other); whichever comes first defines it. */
+#ifndef PT_LOG_LEVELS_DEFINED
+#define PT_LOG_LEVELS_DEFINED
 enum pt_log_level {
     PT_LOG_EMERG = 0,
     PT_LOG_ALERT,
@@ -27,6 +30,7 @@ enum pt_log_level {
     PT_LOG_INFO,
     PT_LOG_DEBUG,
 };
+#endif
 
 /* Where a directive was written, for messages at run time (e.g. a failed bind). */
 struct pt_conf_origin {

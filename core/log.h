@@ -13,7 +13,7 @@
 
 /* nginx's error_log levels, most severe first. config/config.h declares the same enum
  * (config/ may not include core/), so only one of the two definitions is compiled. */
-#if !defined(PT_LOG_LEVELS_DEFINED) && !defined(PT_CONFIG_CONFIG_H)
+#ifndef PT_LOG_LEVELS_DEFINED
 #define PT_LOG_LEVELS_DEFINED
 enum pt_log_level {
     PT_LOG_EMERG = 0,

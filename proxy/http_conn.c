@@ -8,6 +8,7 @@
  */
 #include "proxy/http_conn.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/tcp.h>
 #include <stddef.h>
@@ -115,10 +116,27 @@ static int head_room(struct pt_http_conn *hc)
 
 /* ---- answering ---- */
 
-static enum step fail(struct pt_http_conn *hc, uint16_t status)
+/* Every refused request gets a log line (nginx logs these at info: they are the
+ * client's fault, not the server's). */
+static void log_refusal(const struct pt_http_conn *hc, uint16_t status, const char *why)
+{
+    char addr[INET6_ADDRSTRLEN] = "?";
+    const union pt_sockaddr *p = &hc->conn.peer;
+
+    if (p->sa.sa_family == AF_INET)
+        inet_ntop(AF_INET, &p->in.sin_addr, addr, sizeof(addr));
+    else if (p->sa.sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &p->in6.sin6_addr, addr, sizeof(addr));
+    pt_log(PT_LOG_INFO, "request refused with %u (%s), client: %s, listen: %s", status,
+           why ? why : "", addr, hc->listener->text);
+}
+
+static enum step fail(struct pt_http_conn *hc, uint16_t status, const char *why)
 {
     const struct pt_conf_http_values *v = hc->req && hc->req->values ? hc->req->values
                                                                       : conn_values(hc);
+
+    log_refusal(hc, status, why);
 
     if (pt_request_respond_error(hc, v, status) != 0)
         return STEP_CLOSE;
@@ -163,6 +181,9 @@ static enum step finish_request(struct pt_http_conn *hc)
 
 static enum step respond(struct pt_http_conn *hc)
 {
+    /* A stop may have begun while the body was read: this response is then the last. */
+    if (pt_worker.quitting)
+        hc->req->keep_alive = 0;
     if (pt_request_respond(hc->req) != 0)
         return STEP_CLOSE;
     return finish_request(hc);
@@ -188,7 +209,7 @@ static enum step start_request(struct pt_http_conn *hc)
     r->keep_alive = (uint8_t)keep_alive_allowed(hc, r);
     if (h->framing == PT_BODY_LENGTH) {
         if (r->values->client_max_body_size && h->content_length > r->values->client_max_body_size)
-            return fail(hc, 413);
+            return fail(hc, 413, "Content-Length over client_max_body_size");
         r->body_left = h->content_length;
     } else if (h->framing == PT_BODY_CHUNKED) {
         pt_chunked_init(&r->chunked, 0, 0);
@@ -241,14 +262,18 @@ static enum step on_head(struct pt_http_conn *hc)
             if (rc == PT_PARSE_DONE)
                 return start_request(hc);
             if (rc == PT_PARSE_ERROR)
-                return fail(hc, hc->req->head.head.error_status);
+                return fail(hc, hc->req->head.head.error_status, hc->req->head.head.error_reason);
         }
         if (!hc->conn.read_ready && pt_buf_len(&hc->out)) {
             hc->state = PT_CONN_FLUSH;
             hc->after_flush = PT_CONN_HEAD;
             return STEP_CONTINUE;
         }
-        if (head_room(hc) != 0)
+        rc = head_room(hc);
+        if (rc == -ENOBUFS) /* the head filled every buffer without ending */
+            return fail(hc, hc->req->head.head.first_line_done ? 431 : 414,
+                        "request head over large_client_header_buffers");
+        if (rc != 0)
             return STEP_CLOSE;
         rc = read_in(hc);
         if (rc == 0 && !hc->conn.read_ready && hc->req == NULL && pt_buf_len(&hc->in) == 0)
@@ -310,7 +335,8 @@ static enum step on_body(struct pt_http_conn *hc)
         if (rc > 0)
             return respond(hc);
         if (rc < 0)
-            return fail(hc, (uint16_t)-rc);
+            return fail(hc, (uint16_t)-rc, rc == -413 ? "body over client_max_body_size"
+                                                   : r->chunked.error_reason);
         hc->in.end = hc->in.start + r->head.head.head_length;
         r->pos = r->head.head.head_length;
         if (pt_buf_room(&hc->in) == 0)
@@ -457,7 +483,8 @@ static void on_timer(struct pt_timer *t)
     struct pt_http_conn *hc = CONN_OF_TIMER(t);
 
     if ((hc->state == PT_CONN_HEAD && hc->req) || hc->state == PT_CONN_BODY) {
-        if (fail(hc, 408) == STEP_CONTINUE) {
+        if (fail(hc, 408, hc->state == PT_CONN_BODY ? "client_body_timeout"
+                                                    : "client_header_timeout") == STEP_CONTINUE) {
             drive(hc);
             return;
         }

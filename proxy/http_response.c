@@ -4,7 +4,6 @@
 #include "proxy/http_response.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "core/clock.h"
@@ -44,14 +43,38 @@ static int has_body_fields(uint16_t status)
     return status >= 200 && status != 204 && status != 304;
 }
 
+/* Decimal digits of v, without printf: this runs for every response. */
+static void put_uint(struct pt_buf *out, uint64_t v)
+{
+    char digits[20];
+    int n = 0;
+
+    do {
+        digits[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    while (n)
+        out->data[out->end++] = digits[--n];
+}
+
+static void put_status_line(struct pt_buf *out, uint16_t status)
+{
+    const char *reason = pt_http_reason(status);
+
+    put(out, "HTTP/1.1 ", 9);
+    put_uint(out, status);
+    put(out, " ", 1);
+    put_str(out, reason);
+    put(out, "\r\n", 2);
+}
+
 static void put_head(struct pt_buf *out, const struct pt_response *r)
 {
-    char line[128];
-    int n = snprintf(line, sizeof(line), "HTTP/1.1 %u %s\r\nServer: %s\r\nDate: ",
-                     r->status, pt_http_reason(r->status),
-                     r->server_tokens ? pt_version() : "portico");
-
-    put(out, line, (size_t)n);
+    put_status_line(out, r->status);
+    put_str(out, r->server_tokens ? "Server: " : "Server: portico");
+    if (r->server_tokens)
+        put_str(out, pt_version());
+    put(out, "\r\nDate: ", 8);
     put(out, pt_clock_http_date(), PT_HTTP_DATE_LEN);
     put(out, "\r\n", 2);
     if (has_body_fields(r->status)) {
@@ -60,13 +83,15 @@ static void put_head(struct pt_buf *out, const struct pt_response *r)
             put_str(out, r->content_type);
             put(out, "\r\n", 2);
         }
-        n = snprintf(line, sizeof(line), "Content-Length: %zu\r\n", r->body_len);
-        put(out, line, (size_t)n);
+        put_str(out, "Content-Length: ");
+        put_uint(out, r->body_len);
+        put(out, "\r\n", 2);
     }
     put_str(out, r->keep_alive ? "Connection: keep-alive\r\n" : "Connection: close\r\n");
     if (r->keep_alive && r->keep_alive_header_sec) {
-        n = snprintf(line, sizeof(line), "Keep-Alive: timeout=%u\r\n", r->keep_alive_header_sec);
-        put(out, line, (size_t)n);
+        put_str(out, "Keep-Alive: timeout=");
+        put_uint(out, r->keep_alive_header_sec);
+        put(out, "\r\n", 2);
     }
 }
 

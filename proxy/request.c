@@ -82,27 +82,27 @@ static void response_defaults(struct pt_response *resp, const struct pt_request 
 
 /* nginx's absolute_redirect: a Location that starts with '/' gets scheme, host and the
  * listener's port (unless 80). */
-static int absolute_location(const struct pt_request *r, struct pt_buf *text, struct pt_buf *loc)
+static int absolute_location(const struct pt_request *r, const char *path, size_t len,
+                             struct pt_buf *loc)
 {
-    const struct pt_conf_part host = {"host", 4, 1};
-    const struct pt_conf_complex host_cv = {"$host", (struct pt_conf_part *)&host, 1};
+    static const struct pt_conf_part host = {"host", 4, 1};
+    static const struct pt_conf_complex host_cv = {"$host", (struct pt_conf_part *)&host, 1};
     const union pt_sockaddr *a = (const union pt_sockaddr *)&r->hc->listener->addr;
     unsigned port = ntohs(a->sa.sa_family == AF_INET6 ? a->in6.sin6_port : a->in.sin_port);
-    char port_text[8];
-    int n = port == 80 ? 0 : snprintf(port_text, sizeof(port_text), ":%u", port);
+    char tail[16];
+    int n = port == 80 ? 0 : snprintf(tail, sizeof(tail), ":%u", port);
 
-    if (pt_buf_alloc(loc, 1024) != 0)
+    if (pt_buf_alloc(loc, (uint32_t)(1024 + len)) != 0)
         return -1;
     memcpy(loc->data, "http://", 7);
     loc->end = 7;
-    if (pt_complex_eval(r, &host_cv, loc) != 0 || pt_buf_room(loc) < (uint32_t)n + pt_buf_len(text)) {
-        if (pt_buf_grow(loc, pt_buf_len(loc) + (uint32_t)n + pt_buf_len(text)) != 0)
-            return -1;
-    }
-    memcpy(loc->data + loc->end, port_text, (size_t)n);
+    if (pt_complex_eval(r, &host_cv, loc) != 0 ||
+        (pt_buf_room(loc) < n + len && pt_buf_grow(loc, pt_buf_len(loc) + (uint32_t)(n + len)) != 0))
+        return -1;
+    memcpy(loc->data + loc->end, tail, (size_t)n);
     loc->end += (uint32_t)n;
-    memcpy(loc->data + loc->end, text->data + text->start, pt_buf_len(text));
-    loc->end += pt_buf_len(text);
+    memcpy(loc->data + loc->end, path, len);
+    loc->end += (uint32_t)len;
     return 0;
 }
 
@@ -111,30 +111,44 @@ static int is_redirect(uint16_t code)
     return code == 301 || code == 302 || code == 303 || code == 307 || code == 308;
 }
 
+/* The text of a return: as written when it names no variable (the common case, no copy),
+ * else evaluated into *scratch. */
+static int return_text(const struct pt_request *r, const struct pt_conf_complex *cv,
+                       struct pt_buf *scratch, const char **text, size_t *len)
+{
+    if (cv->part_count == 0 || (cv->part_count == 1 && !cv->parts[0].is_var)) {
+        *text = cv->part_count ? cv->parts[0].text : "";
+        *len = cv->part_count ? cv->parts[0].len : 0;
+        return 0;
+    }
+    if (pt_complex_eval(r, cv, scratch) != 0)
+        return -1;
+    *text = scratch->data ? scratch->data + scratch->start : "";
+    *len = pt_buf_len(scratch);
+    return 0;
+}
+
 /* `return code [text|URL]`: a redirect's argument is its Location and the body nginx's
  * page; another code's text is the body (default_type text/plain); no text gives the
  * code's page, if it has one. */
 static int respond_return(struct pt_request *r, const struct pt_conf_return *ret)
 {
-    struct pt_buf text = {0}, loc = {0};
+    struct pt_buf scratch = {0}, loc = {0};
     struct pt_response resp;
+    const char *text = NULL;
+    size_t len = 0;
     int rc = 0;
 
     response_defaults(&resp, r, ret->code);
-    if (ret->has_text && pt_complex_eval(r, &ret->text, &text) != 0)
-        return -1;
-    if (is_redirect(ret->code) && ret->has_text) {
-        if (text.data && text.data[text.start] == '/') {
-            rc = absolute_location(r, &text, &loc);
-            resp.location = loc.data, resp.location_len = pt_buf_len(&loc);
-        } else {
-            resp.location = text.data ? text.data + text.start : "";
-            resp.location_len = pt_buf_len(&text);
-        }
-    } else if (ret->has_text) {
+    if (ret->has_text && return_text(r, &ret->text, &scratch, &text, &len) != 0)
+        rc = -1;
+    if (rc == 0 && is_redirect(ret->code) && text) {
+        if (len && text[0] == '/' && (rc = absolute_location(r, text, len, &loc)) == 0)
+            text = loc.data, len = pt_buf_len(&loc);
+        resp.location = text, resp.location_len = len;
+    } else if (text) {
         resp.content_type = "text/plain";
-        resp.body = text.data ? text.data + text.start : "";
-        resp.body_len = pt_buf_len(&text);
+        resp.body = text, resp.body_len = len;
     }
     if (resp.body == NULL) {
         resp.body = pt_http_error_page(ret->code, resp.server_tokens, &resp.body_len);
@@ -142,7 +156,7 @@ static int respond_return(struct pt_request *r, const struct pt_conf_return *ret
     }
     if (rc == 0)
         rc = pt_response_append(&r->hc->out, &resp);
-    pt_buf_release(&text);
+    pt_buf_release(&scratch);
     pt_buf_release(&loc);
     return rc;
 }

@@ -108,7 +108,12 @@ static void append_host(struct out *o, const struct pt_request *r)
             append(o, s->names[0], strlen(s->names[0]));
         return;
     }
-    append(o, host, colon ? (size_t)(colon - host) : len);
+    len = colon ? (size_t)(colon - host) : len;
+    /* nginx's $host is lower case; the grammar (parser/) admits no byte that changes. */
+    for (size_t i = 0; i < len; i++) {
+        char c = host[i];
+        append(o, (c >= 'A' && c <= 'Z') ? &"abcdefghijklmnopqrstuvwxyz"[c - 'A'] : &host[i], 1);
+    }
 }
 
 static void append_addr(struct out *o, const union pt_sockaddr *a, int port)

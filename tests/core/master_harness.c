@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -50,9 +51,13 @@ int h_conf_write(const char *path, const struct h_conf *c)
     if (f == NULL)
         return -1;
     fprintf(f, "workers %u\nlabel %s\nfail %d\ncrash %d\ndaemon %d\nmaster_process %d\n"
-               "shutdown_ms %lld\npid %s\nlog %s\n",
+               "shutdown_ms %lld\nnofile %llu\npid %s\nlog %s\n",
             c->workers, c->label, c->fail, c->crash, c->daemon, c->master_process,
-            (long long)c->shutdown_ms, c->pid, c->log);
+            (long long)c->shutdown_ms, (unsigned long long)c->nofile, c->pid, c->log);
+    if (c->user[0])
+        fprintf(f, "user %s\n", c->user);
+    if (c->group[0])
+        fprintf(f, "group %s\n", c->group);
     for (uint32_t i = 0; i < c->port_count; i++)
         fprintf(f, "port %d\n", c->ports[i]);
     fclose(f);
@@ -74,6 +79,9 @@ static void parse_line(struct h_conf *c, const char *line)
     else if (strcmp(key, "daemon") == 0) c->daemon = (int)n;
     else if (strcmp(key, "master_process") == 0) c->master_process = (int)n;
     else if (strcmp(key, "shutdown_ms") == 0) c->shutdown_ms = n;
+    else if (strcmp(key, "nofile") == 0) c->nofile = (uint64_t)n;
+    else if (strcmp(key, "user") == 0) snprintf(c->user, sizeof(c->user), "%.31s", value);
+    else if (strcmp(key, "group") == 0) snprintf(c->group, sizeof(c->group), "%.31s", value);
     else if (strcmp(key, "pid") == 0) snprintf(c->pid, sizeof(c->pid), "%s", value);
     else if (strcmp(key, "log") == 0) snprintf(c->log, sizeof(c->log), "%s", value);
     else if (strcmp(key, "port") == 0 && c->port_count < H_MAX_LISTENS)
@@ -114,6 +122,9 @@ static void fill_plan(struct h_ctx *x, struct pt_master_plan *plan)
     plan->listen_count = c->port_count;
     plan->shutdown_timeout_ms = c->shutdown_ms;
     plan->pid_path = c->pid[0] ? c->pid : NULL;
+    plan->user = c->user[0] ? c->user : NULL;
+    plan->group = c->group[0] ? c->group : NULL;
+    plan->rlimit_nofile = c->nofile;
     plan->daemon = c->daemon;
     plan->master_process = c->master_process;
 }
@@ -180,7 +191,11 @@ static int await_line(int c)
 
 static void serve(int c, uint32_t slot, const char *label)
 {
-    dprintf(c, "hello %u %ld %s\n", slot, (long)getpid(), label);
+    struct rlimit rl;
+
+    getrlimit(RLIMIT_NOFILE, &rl);
+    dprintf(c, "hello %u %ld %s %ld %ld\n", slot, (long)getpid(), label, (long)geteuid(),
+            (long)rl.rlim_cur);
     if (await_line(c) == 0)
         dprintf(c, "ok\n");
     close(c);
@@ -285,7 +300,8 @@ int h_read_hello(int fd, struct h_hello *h)
 
     if (read_line(fd, line, sizeof(line)) != 0)
         return -1;
-    if (sscanf(line, "hello %u %ld %31s", &h->slot, &pid, h->label) != 3)
+    if (sscanf(line, "hello %u %ld %31s %ld %ld", &h->slot, &pid, h->label, &h->uid,
+               &h->nofile) != 5)
         return -1;
     h->pid = (pid_t)pid;
     return 0;
@@ -490,4 +506,21 @@ int h_free_port(void)
         port = ntohs(a.sin_port);
     close(fd);
     return port;
+}
+
+void h_remove_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char path[512];
+
+    while (d && (e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        unlink(path);
+    }
+    if (d)
+        closedir(d);
+    rmdir(dir);
 }

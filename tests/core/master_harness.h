@@ -2,9 +2,9 @@
  *
  * The master under test runs in a child of the test, with ops whose load() reads a small
  * key/value file the test rewrites before each reload, and whose worker answers each
- * connection with "hello SLOT PID LABEL\n", waits for a line, answers "ok\n" and closes:
- * so a test can hold a request in flight, see which worker and generation served it, and
- * finish it when it chooses. Everything waits on observable conditions with a deadline.
+ * connection with "hello SLOT PID LABEL UID NOFILE\n", waits for a line, answers "ok\n"
+ * and closes: so a test can hold a request in flight, see which worker and generation
+ * served it (and with which uid and file limit), and finish it when it chooses. Everything waits on observable conditions with a deadline.
  */
 #ifndef PT_TESTS_CORE_MASTER_HARNESS_H
 #define PT_TESTS_CORE_MASTER_HARNESS_H
@@ -25,14 +25,18 @@ struct h_conf {
     int crash;                /* workers exit 1 as soon as they start */
     int daemon, master_process;
     int64_t shutdown_ms;
+    uint64_t nofile;          /* worker_rlimit_nofile, 0 = leave */
+    char user[32], group[32]; /* "" = keep */
     char pid[256], log[256];
 };
 
-/* One answered "hello". */
+/* One answered "hello SLOT PID LABEL UID NOFILE". */
 struct h_hello {
     uint32_t slot;
     pid_t pid;
     char label[32];
+    long uid;    /* the worker's effective uid */
+    long nofile; /* its RLIMIT_NOFILE soft limit */
 };
 
 /* The config file and its writer. */
@@ -62,5 +66,6 @@ pid_t h_read_pid(const char *path);
 int h_file_count(const char *path, const char *needle); /* occurrences in the file */
 int h_wait_file_count(const char *path, const char *needle, int count, int timeout_ms);
 int h_free_port(void);
+void h_remove_dir(const char *dir); /* its files, then itself */
 
 #endif

@@ -111,5 +111,11 @@ int main(void)
     line_format(path);
     long_line(path);
     reopen(path);
+    for (int i = 0; i < 3; i++) {
+        static const char *const names[] = {"stderr", "error.log", "error.log.1"};
+        snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+        unlink(path);
+    }
+    rmdir(dir);
     return tap_done();
 }

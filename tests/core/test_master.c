@@ -9,6 +9,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -303,6 +305,35 @@ static void fast_stop(void)
     close(fd);
 }
 
+/* worker_shutdown_timeout: an old worker still busy after it is stopped fast. */
+static void shutdown_timeout(void)
+{
+    struct h_hello h;
+    int status = 0, fd;
+    char c;
+
+    h_conf_defaults(&conf, dir);
+    conf.ports[0] = p1;
+    conf.port_count = 1;
+    conf.shutdown_ms = 200;
+    h_conf_write(conf_path, &conf);
+    master = h_master_start(conf_path, NULL);
+    tap_ok(wait_pid_file(pid_path, master), "a master with worker_shutdown_timeout starts");
+    fd = h_connect(p1);
+    tap_ok(fd >= 0 && h_read_hello(fd, &h) == 0, "a request is in flight before the reload");
+    snprintf(conf.label, sizeof(conf.label), "g2");
+    h_conf_write(conf_path, &conf);
+    kill(master, SIGHUP);
+    tap_ok(h_wait_file_count(log_path, "still running after worker_shutdown_timeout", 1,
+                             5000), "the busy old worker outlives the timeout");
+    TAP_INT(read(fd, &c, 1), 0, "and is stopped: its connection closes");
+    tap_ok(h_wait_gone(h.pid, 5000), "the old worker is gone");
+    close(fd);
+    kill(master, SIGQUIT);
+    tap_ok(h_wait_child(master, 5000, &status) && WIFEXITED(status) &&
+           WEXITSTATUS(status) == 0, "the master stops");
+}
+
 static void crash_loop(void)
 {
     struct label_arg fixed = {p1, "fixed"};
@@ -371,6 +402,63 @@ static void daemon_on(void)
 }
 
 /* What -s prints goes to stderr (no log is open in this process): captured in a file. */
+static long master_uid(pid_t pid)
+{
+    char path[64], line[256];
+    long uid = -1;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
+    f = fopen(path, "r");
+    while (f && fgets(line, sizeof(line), f))
+        if (sscanf(line, "Uid: %*d %ld", &uid) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return uid;
+}
+
+/* Workers drop to the user after the master bound the sockets; the master stays root so
+ * that a reload can bind a privileged port and reopen root-owned logs. */
+static void privileges(void)
+{
+    struct passwd *pw = getpwnam("nobody");
+    struct group *gr = pw ? getgrgid(pw->pw_gid) : NULL;
+    char err_path[256];
+    struct h_hello h;
+    int status = 0;
+
+    if (geteuid() != 0 || gr == NULL) {
+        tap_ok(1, "user and worker_rlimit_nofile # SKIP needs root and a \"nobody\" user");
+        return;
+    }
+    h_conf_defaults(&conf, dir);
+    conf.ports[0] = p1;
+    conf.port_count = 1;
+    conf.nofile = 1234;
+    snprintf(conf.user, sizeof(conf.user), "nobody");
+    snprintf(conf.group, sizeof(conf.group), "%.31s", gr->gr_name);
+    h_conf_write(conf_path, &conf);
+    master = h_master_start(conf_path, NULL);
+    tap_ok(wait_pid_file(pid_path, master), "a master with a user starts");
+    TAP_INT(h_request(p1, &h), 0, "its worker answers");
+    TAP_INT(h.uid, pw->pw_uid, "as the user");
+    TAP_INT(h.nofile, 1234, "with worker_rlimit_nofile");
+    TAP_INT(master_uid(master), 0, "while the master stays root");
+    kill(master, SIGQUIT);
+    tap_ok(h_wait_child(master, 5000, &status) && WIFEXITED(status) &&
+           WEXITSTATUS(status) == 0, "and stops");
+
+    snprintf(conf.user, sizeof(conf.user), "pt-no-such-user");
+    h_conf_write(conf_path, &conf);
+    snprintf(err_path, sizeof(err_path), "%s/stderr-user.txt", dir);
+    master = h_master_start(conf_path, err_path);
+    tap_ok(h_wait_child(master, 5000, &status) && WIFEXITED(status) &&
+           WEXITSTATUS(status) == 1, "an unknown user refuses the start");
+    TAP_INT(h_file_count(err_path, "getpwnam(\"pt-no-such-user\") failed"), 1,
+            "and names the user");
+}
+
 static void signal_errors(void)
 {
     char path[256], err_path[256];
@@ -437,10 +525,14 @@ int main(void)
     unlink(log_path);
     fast_stop();
     unlink(log_path);
+    shutdown_timeout();
+    unlink(log_path);
     crash_loop();
     single_process();
     daemon_on();
+    privileges();
     signal_errors();
     nothing_left();
+    h_remove_dir(dir);
     return tap_done();
 }
