@@ -72,6 +72,7 @@ struct pt_conf_http_values {
     uint32_t large_client_header_buffers_num;  /* 4 */
     uint32_t large_client_header_buffers_size; /* 8k */
     pt_msec_t client_header_timeout;           /* 60s */
+    uint32_t client_max_headers;               /* 100: header lines a request may carry */
     /* http, server, location */
     pt_msec_t keepalive_timeout;        /* 75s; 0 disables keep-alive */
     pt_msec_t keepalive_header_timeout; /* 0: no "Keep-Alive: timeout=N" header */

@@ -34,6 +34,7 @@
 #define SL (PT_CTX_SERVER | PT_CTX_LOCATION)
 
 static const struct pt_conf_bounds connections = {1, 1048576};
+static const struct pt_conf_bounds header_lines = {1, 65535};
 
 static const struct pt_conf_enum lingering[] = {
     {"off", PT_LINGERING_OFF}, {"on", PT_LINGERING_ON}, {"always", PT_LINGERING_ALWAYS},
@@ -87,6 +88,11 @@ const struct pt_conf_row pt_conf_rows[] = {
     /* http */
     {.name = "server", .ctx = HTTP, ARGS(0, 0), .flags = PT_ROW_BLOCK | PT_ROW_MULTI,
      .set = pt_conf_set_server, .syntax = "server { ... }"},
+    /* portico's own: nginx bounds a head only by its buffers; portico also keeps an array
+     * of header slots per request, and this bounds it (HAProxy: tune.http.maxhdr). */
+    {.name = "client_max_headers", .ctx = HS, ARGS(1, 1), HTTP_FIELD(client_max_headers),
+     .def = "100", .set = pt_conf_set_number, .extra = &header_lines,
+     .syntax = "client_max_headers number;"},
     {.name = "client_header_buffer_size", .ctx = HS, ARGS(1, 1),
      HTTP_FIELD(client_header_buffer_size), .def = "1k", .set = pt_conf_set_size,
      .syntax = "client_header_buffer_size size;"},

@@ -17,30 +17,47 @@
 #include "proxy/worker.h"
 
 /* Requests of a worker, recycled: the object holds the header array, so it is large
- * enough that the allocator's fast path is worth skipping. */
+ * enough that the allocator's fast path is worth skipping. Servers with different
+ * client_max_headers are rare: an object of another size just goes back to the
+ * allocator. */
 static struct pt_request *free_requests;
 static uint32_t free_count;
 #define KEEP_FREE 1024
 
-struct pt_request *pt_request_new(struct pt_http_conn *hc)
+/* A request object with room for capacity header slots after it. */
+static struct pt_request *request_alloc(uint32_t capacity)
 {
     struct pt_request *r = free_requests;
+
+    if (r && r->header_capacity == capacity) {
+        free_requests = r->next_free;
+        free_count--;
+        return r;
+    }
+    r = malloc(sizeof(*r) + capacity * sizeof(struct pt_http_header));
+    if (r)
+        r->header_capacity = capacity;
+    return r;
+}
+
+struct pt_request *pt_request_new(struct pt_http_conn *hc)
+{
     const struct pt_conf_http_values *v = &hc->listener->default_server->values;
     struct pt_http_limits limits = {
         .max_line = v->large_client_header_buffers_size,
         .max_head = v->large_client_header_buffers_size * v->large_client_header_buffers_num,
     };
+    struct pt_request *r = request_alloc(v->client_max_headers);
+    uint32_t capacity;
 
-    if (r) {
-        free_requests = r->next_free;
-        free_count--;
-    } else if ((r = malloc(sizeof(*r) + PT_REQUEST_MAX_HEADERS * sizeof(struct pt_http_header))) == NULL) {
+    if (r == NULL)
         return NULL;
-    }
+    capacity = r->header_capacity;
     memset(r, 0, sizeof(*r));
+    r->header_capacity = capacity;
     r->hc = hc;
     r->head_deadline_ms = pt_now_ms + (uint64_t)v->client_header_timeout;
-    pt_http_request_init(&r->head, (struct pt_http_header *)(r + 1), PT_REQUEST_MAX_HEADERS,
+    pt_http_request_init(&r->head, (struct pt_http_header *)(r + 1), (uint16_t)capacity,
                          &limits);
     return r;
 }

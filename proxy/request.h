@@ -9,14 +9,11 @@
 #include "config/config.h"
 #include "parser/http.h"
 
-/* Header lines a request may carry: the array is part of the request object, so this
- * bounds its memory; more is 431. */
-#define PT_REQUEST_MAX_HEADERS 100
-
 struct pt_http_conn;
 
 struct pt_request {
     struct pt_request *next_free;
+    uint32_t header_capacity; /* slots after the object: client_max_headers, more is 431 */
     struct pt_http_conn *hc;
     struct pt_http_request head; /* slices are offsets from hc->in.data + hc->in.start */
     const struct pt_conf_server *server;

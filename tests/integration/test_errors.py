@@ -20,6 +20,7 @@ HTTP = r"""
     server {
         listen 127.0.0.1:{port2};
         client_header_buffer_size 64;
+        client_max_headers 5;
         location / { return 200 "ok\n"; }
     }
 """
@@ -100,6 +101,14 @@ def test_head_limits():
         c.send(get("/" + "a" * 300) + get("/", extra=fields) + get("/"))
         rs = c.read_responses(3)
     t.eq([r.status for r in rs], [200] * 3, "64-byte first buffer: pipelined, all answered")
+    # client_max_headers 5 (portico's bound on header slots per request): Host + 4 fits.
+    four = "".join(f"X-H{i}: v\r\n" for i in range(4))
+    accepted("client_max_headers 5: five header lines", get("/", extra=four), p2)
+    with Client(p2) as c:
+        c.send(get("/", extra=four + "X-H5: v\r\n"))
+        r = c.read_response()
+    t.eq((r.status, r.header("Connection")), (431, "close"),
+         "client_max_headers 5: a sixth header line is 431")
 
 
 def test_lingering_close():
