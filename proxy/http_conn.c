@@ -205,7 +205,8 @@ static enum step start_request(struct pt_http_conn *hc)
     const struct pt_http_head *h = &r->head.head;
 
     r->pos = h->head_length;
-    pt_request_route(r, hc->in.data + hc->in.start);
+    if (pt_request_route(r, hc->in.data + hc->in.start) != 0)
+        return fail(hc, 400, "the path cannot be normalised (bad escape, NUL, or above /)");
     r->keep_alive = (uint8_t)keep_alive_allowed(hc, r);
     if (h->framing == PT_BODY_LENGTH) {
         if (r->values->client_max_body_size && h->content_length > r->values->client_max_body_size)

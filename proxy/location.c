@@ -31,11 +31,7 @@ static const struct pt_conf_location *find_in(struct pt_conf_location *const *lo
 }
 
 const struct pt_conf_location *pt_location_find(const struct pt_conf_server *srv,
-                                                const char *path, size_t len)
+                                                const char *uri, size_t len)
 {
-    const char *query = memchr(path, '?', len);
-
-    if (query)
-        len = (size_t)(query - path);
-    return find_in(srv->locations, srv->location_count, path, len);
+    return find_in(srv->locations, srv->location_count, uri, len);
 }

@@ -2,8 +2,7 @@
  *
  * nginx's order for the literal forms: an exact match (=) wins at once; otherwise the
  * longest matching prefix, searched again among its nested locations. Regex locations
- * (~, ~*) and the normalised URI come with the routing issue; until then a regex
- * location never matches and the path is matched as sent, up to '?'.
+ * (~, ~*) come with the routing issue; until then a regex location never matches.
  */
 #ifndef PT_PROXY_LOCATION_H
 #define PT_PROXY_LOCATION_H
@@ -12,8 +11,9 @@
 
 #include "config/config.h"
 
-/* NULL when no location matches (the server's own values apply). */
+/* uri is the normalised path (proxy/request.h). NULL when no location matches (the
+ * server's own values apply). */
 const struct pt_conf_location *pt_location_find(const struct pt_conf_server *srv,
-                                                const char *path, size_t len);
+                                                const char *uri, size_t len);
 
 #endif

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "parser/uri.h"
 #include "proxy/http_conn.h"
 #include "proxy/http_response.h"
 #include "proxy/http_status.h"
@@ -66,6 +67,7 @@ void pt_request_free(struct pt_request *r)
 {
     if (r == NULL)
         return;
+    pt_buf_release(&r->uri_buf);
     if (free_count >= KEEP_FREE) {
         free(r);
         return;
@@ -75,13 +77,62 @@ void pt_request_free(struct pt_request *r)
     free_count++;
 }
 
-void pt_request_route(struct pt_request *r, const char *base)
+/* The path without its query, normalised: in place of the head's bytes when they already
+ * are (the common case: no copy), else into uri_buf. An absolute-form target with no
+ * path means "/". */
+static int normalise_uri(struct pt_request *r, const char *base)
 {
+    const char *path = base + r->head.path.off;
+    const char *query = memchr(path, '?', r->head.path.len);
+    size_t len = query ? (size_t)(query - path) : r->head.path.len, out_len;
+
+    if (len == 0 || path[0] != '/') {
+        r->uri_buf.data = NULL;
+        r->uri = (struct pt_slice){0, 0};
+        return len == 0 && r->head.target_form == PT_TARGET_ABSOLUTE ? 1 : -1;
+    }
+    if (pt_uri_is_normal(path, len)) {
+        r->uri = (struct pt_slice){r->head.path.off, (uint32_t)len};
+        return 0;
+    }
+    if (pt_buf_alloc(&r->uri_buf, (uint32_t)len) != 0 ||
+        pt_uri_normalize(path, len, r->uri_buf.data, &out_len) != 0)
+        return -1;
+    r->uri_buf.end = (uint32_t)out_len;
+    return 0;
+}
+
+const char *pt_request_uri(const struct pt_request *r, size_t *len)
+{
+    if (r->uri_buf.data) {
+        *len = pt_buf_len(&r->uri_buf);
+        return r->uri_buf.data;
+    }
+    if (r->uri.len == 0) {
+        *len = 1;
+        return "/";
+    }
+    *len = r->uri.len;
+    return r->hc->in.data + r->hc->in.start + r->uri.off;
+}
+
+int pt_request_route(struct pt_request *r, const char *base)
+{
+    const char *uri;
+    size_t len;
+
     r->server = r->hc->listener->default_server;
     r->location = NULL;
-    if (r->head.target_form == PT_TARGET_ORIGIN || r->head.target_form == PT_TARGET_ABSOLUTE)
-        r->location = pt_location_find(r->server, base + r->head.path.off, r->head.path.len);
-    r->values = r->location ? &r->location->values : &r->server->values;
+    r->values = &r->server->values;
+    if (r->head.target_form != PT_TARGET_ORIGIN && r->head.target_form != PT_TARGET_ABSOLUTE)
+        return 0;
+    if (normalise_uri(r, base) < 0)
+        return 400;
+    uri = pt_request_uri(r, &len);
+    r->location = pt_location_find(r->server, uri, len);
+    if (r->location)
+        r->values = &r->location->values;
+    return 0;
 }
 
 static void response_defaults(struct pt_response *resp, const struct pt_request *r,

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "config/config.h"
+#include "core/buf.h"
 #include "parser/http.h"
 
 struct pt_http_conn;
@@ -23,6 +24,10 @@ struct pt_request {
     uint64_t body_read;  /* body bytes read so far (client_max_body_size) */
     uint32_t pos;        /* offset from in.start of the next unconsumed byte */
     uint64_t head_deadline_ms; /* client_header_timeout, from the head's first byte */
+    /* The normalised path ($uri, what locations match): a slice of the head when the path
+     * was already normal (offset from in.start), else its own buffer. */
+    struct pt_slice uri;
+    struct pt_buf uri_buf;
     struct pt_chunked chunked;
     uint8_t body_chunked;
     uint8_t keep_alive;
@@ -32,9 +37,13 @@ struct pt_request {
 struct pt_request *pt_request_new(struct pt_http_conn *hc);
 void pt_request_free(struct pt_request *r);
 
-/* Picks the server and location for a parsed head (server: the listener's default until
- * name routing lands; location: nginx's exact / ^~ / longest prefix, nested). */
-void pt_request_route(struct pt_request *r, const char *base);
+/* Normalises the path (parser/uri.h) and picks the server and location (server: the
+ * listener's default until name routing lands; location: nginx's exact / ^~ / longest
+ * prefix, nested). Returns 0, or 400 for a path that cannot be normalised. */
+int pt_request_route(struct pt_request *r, const char *base);
+
+/* The normalised path; valid while the request lives. */
+const char *pt_request_uri(const struct pt_request *r, size_t *len);
 
 /* Runs the content phase: appends the response to hc->out. Returns 0, or -1 when the
  * connection must close without a response (return 444) or memory ran out. */

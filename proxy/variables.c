@@ -90,10 +90,10 @@ static void append_query(struct out *o, const struct pt_request *r)
 
 static void append_uri(struct out *o, const struct pt_request *r)
 {
-    const char *path = r->hc->in.data + r->hc->in.start + r->head.path.off;
-    const char *q = memchr(path, '?', r->head.path.len);
+    size_t len;
+    const char *uri = pt_request_uri(r, &len);
 
-    append(o, path, q ? (size_t)(q - path) : r->head.path.len);
+    append(o, uri, len);
 }
 
 static void append_host(struct out *o, const struct pt_request *r)
