@@ -44,7 +44,8 @@ int pt_http_head_stopped(struct pt_http_head *h, uint32_t p_off, size_t len,
                              p_off);
 }
 
-const char *pt_http_syntax_reason(const char *buf, size_t len, uint32_t off)
+const char *pt_http_syntax_reason(const struct pt_http_head *h, const char *buf, size_t len,
+                                  uint32_t off)
 {
     unsigned char c;
 
@@ -55,8 +56,10 @@ const char *pt_http_syntax_reason(const char *buf, size_t len, uint32_t off)
         return "bare LF: lines must end with CRLF";
     if (c == '\r')
         return "bare CR";
+    if (!h->first_line_done)
+        return h->is_request ? "malformed request line" : "malformed status line";
     if (c == ' ' || c == '\t')
-        return "unexpected whitespace (obs-fold, before a colon, or doubled)";
+        return "unexpected whitespace (a doubled space, obs-fold, or before a colon)";
     if (c < 0x20 || c == 0x7f)
         return "control character";
     if (c >= 0x80)

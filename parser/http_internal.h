@@ -62,7 +62,8 @@ int pt_http_head_stopped(struct pt_http_head *h, uint32_t p_off, size_t len,
                          uint16_t line1_status, uint16_t status);
 
 /* Explains a syntax error at the byte at off. */
-const char *pt_http_syntax_reason(const char *buf, size_t len, uint32_t off);
+const char *pt_http_syntax_reason(const struct pt_http_head *h, const char *buf, size_t len,
+                                  uint32_t off);
 
 /* The header fields portico interprets while parsing: named at the line's ':' by
  * pt_http_field_kind(), read at its LF by pt_http_head_field(). */

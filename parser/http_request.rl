@@ -91,7 +91,7 @@ static int run_machine(struct pt_http_request *req, const char *buf, size_t len)
     if (h->error_status)
         return PT_PARSE_ERROR;
     if (cs == pt_http_request_error)
-        return pt_http_head_fail(h, 400, pt_http_syntax_reason(buf, len, h->off), h->off);
+        return pt_http_head_fail(h, 400, pt_http_syntax_reason(h, buf, len, h->off), h->off);
     if (h->done)
         return PT_PARSE_DONE;
     return pt_http_head_stopped(h, h->off, len, 414, 431);

@@ -78,7 +78,7 @@ static int run_machine(struct pt_http_response *resp, const char *buf, size_t le
     if (h->error_status) /* the head's own refusals (431) mean a bad upstream here */
         return pt_http_head_fail(h, 502, h->error_reason, h->error_offset);
     if (cs == pt_http_response_error)
-        return pt_http_head_fail(h, 502, pt_http_syntax_reason(buf, len, h->off), h->off);
+        return pt_http_head_fail(h, 502, pt_http_syntax_reason(h, buf, len, h->off), h->off);
     if (h->done)
         return PT_PARSE_DONE;
     return pt_http_head_stopped(h, h->off, len, 502, 502);
@@ -117,8 +117,10 @@ static int response_semantics(struct pt_http_response *resp)
 
     if (pt_http_head_finish(h) != 0 || response_framing(resp) != 0)
         return pt_http_head_fail(h, 502, h->error_reason, h->error_offset);
-    /* An until-close body or a tunnel ends the connection whatever it says. */
-    if (h->framing != PT_BODY_UNTIL_CLOSE && h->framing != PT_BODY_TUNNEL)
+    /* An until-close body or a tunnel ends the connection whatever it says; so does
+     * Transfer-Encoding in HTTP/1.0 where no body made it an error (RFC 9112 6.1). */
+    if (h->framing != PT_BODY_UNTIL_CLOSE && h->framing != PT_BODY_TUNNEL &&
+        !(h->version_minor == 0 && (h->flags & PT_HTTP_HAS_TRANSFER_ENCODING)))
         pt_http_head_keep_alive(h);
     if (resp->status != 101)
         h->flags &= (uint16_t)~PT_HTTP_UPGRADE;

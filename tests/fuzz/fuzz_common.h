@@ -323,7 +323,7 @@ FZ_FN void fz_check_content_length(const char *buf, const struct pt_http_head *h
 }
 
 /* Connection tokens, Upgrade, Expect and keep-alive against the header lines. */
-FZ_FN void fz_check_flags(const char *buf, const struct pt_http_head *h)
+FZ_FN void fz_check_flags(const char *buf, const struct pt_http_head *h, int may_upgrade)
 {
     struct fz_list close = fz_list_scan(buf, h, "connection", "close");
     struct fz_list ka = fz_list_scan(buf, h, "connection", "keep-alive");
@@ -359,14 +359,19 @@ FZ_FN void fz_check_flags(const char *buf, const struct pt_http_head *h)
         FZ_CHECK("upgrade-index", h->upgrade_index == -1 && !upgrades,
                  "upgrade_index %d with %d Upgrade lines", h->upgrade_index, upgrades);
     }
-    FZ_CHECK("flag-upgrade", !!(fl & PT_HTTP_UPGRADE) == (up.matches && upgrades),
-             "flags 0x%x, %d Upgrade lines", fl, upgrades);
+    /* A response switches protocols only with 101: UPGRADE means nothing on another. */
+    if (may_upgrade)
+        FZ_CHECK("flag-upgrade", !!(fl & PT_HTTP_UPGRADE) == (up.matches && upgrades),
+                 "flags 0x%x, %d Upgrade lines", fl, upgrades);
+    else
+        FZ_CHECK("flag-upgrade", !(fl & PT_HTTP_UPGRADE), "UPGRADE on a response not 101");
 }
 
-/* What every accepted head satisfies; p is where its first line starts. Returns the
- * offset after the first line's CRLF, found by the caller-specific first-line check. */
+/* What every accepted head satisfies; p is where its first line starts, after_line1 the
+ * offset after its CRLF (the caller checks the first line). */
 FZ_FN void fz_check_head_done(const char *buf, size_t len, const struct pt_http_head *h,
-                              const struct fz_head_cfg *cfg, size_t p, size_t after_line1)
+                              const struct fz_head_cfg *cfg, size_t p, size_t after_line1,
+                              int may_upgrade)
 {
     struct pt_http_limits lim = fz_limits(cfg);
 
@@ -380,7 +385,7 @@ FZ_FN void fz_check_head_done(const char *buf, size_t len, const struct pt_http_
              h->header_count, cfg->capacity);
     fz_check_fields(buf, h, after_line1, &lim);
     fz_check_content_length(buf, h);
-    fz_check_flags(buf, h);
+    fz_check_flags(buf, h, may_upgrade);
 }
 
 /* The leading empty lines of an accepted head are CRLF pairs, nothing else. */
@@ -500,7 +505,8 @@ FZ_FN int fz_chunk_feed(struct pt_chunked *c, const uint8_t *piece, size_t len,
 
         FZ_CHECK("chunk-rc", rc >= PT_PARSE_ERROR && rc <= PT_PARSE_DATA, "rc %d", rc);
         if (rc == PT_PARSE_ERROR) {
-            FZ_CHECK("chunk-error-status", c->error_status == 400 || c->error_status == 413,
+            /* parser/http.h: 400, or 431 for a trailer section over max_trailers. */
+            FZ_CHECK("chunk-error-status", c->error_status == 400 || c->error_status == 431,
                      "error_status %u", c->error_status);
             FZ_CHECK("chunk-error-reason", c->error_reason != NULL, "no reason");
             o->rc = rc;

@@ -251,7 +251,7 @@ static void check_request_done(const uint8_t *in, size_t n, const struct req_run
              r->req.head.header_count, cfg->capacity);
     p = fz_check_leading(buf, r->req.head.head_length);
     line1_end = check_request_line(buf, &r->req, p, &lim);
-    fz_check_head_done(buf, n, &r->req.head, cfg, p, line1_end);
+    fz_check_head_done(buf, n, &r->req.head, cfg, p, line1_end, 1);
     check_target_and_host(buf, &r->req);
     check_request_framing(buf, &r->req.head);
 }

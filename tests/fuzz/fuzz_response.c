@@ -189,7 +189,8 @@ static void check_response_done(const uint8_t *in, size_t n, const struct resp_r
              r->resp.request_method, cfg->method);
     p = fz_check_leading(buf, r->resp.head.head_length);
     line1_end = check_status_line(buf, &r->resp, p, &lim);
-    fz_check_head_done(buf, n, &r->resp.head, &cfg->head, p, line1_end);
+    fz_check_head_done(buf, n, &r->resp.head, &cfg->head, p, line1_end,
+                       r->resp.status == 101);
     check_response_framing(buf, &r->resp);
 }
 
