@@ -4,6 +4,7 @@
 #include "proxy/request.h"
 
 #include <arpa/inet.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,11 @@
 static struct pt_request *free_requests;
 static uint32_t free_count;
 #define KEEP_FREE 1024
+
+/* pt_request_new clears the object around the parser state, which sits between them. */
+_Static_assert(offsetof(struct pt_request, server) ==
+                   offsetof(struct pt_request, head) + sizeof(struct pt_http_request),
+               "struct pt_request: server must follow head");
 
 /* A request object with room for capacity header slots after it. */
 static struct pt_request *request_alloc(uint32_t capacity)
@@ -53,8 +59,10 @@ struct pt_request *pt_request_new(struct pt_http_conn *hc)
 
     if (r == NULL)
         return NULL;
+    /* pt_http_request_init clears the parser's part; the rest is cleared here. */
     capacity = r->header_capacity;
-    memset(r, 0, sizeof(*r));
+    memset(r, 0, offsetof(struct pt_request, head));
+    memset(&r->server, 0, sizeof(*r) - offsetof(struct pt_request, server));
     r->header_capacity = capacity;
     r->hc = hc;
     r->head_deadline_ms = pt_now_ms + (uint64_t)v->client_header_timeout;
