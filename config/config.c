@@ -96,9 +96,10 @@ static int keep_files(struct pt_conf_load *ld)
     uint32_t n = ld->source_count;
 
     cfg->files = pt_conf_alloc(ld, (n + 1) * sizeof(*cfg->files));
+    cfg->file_names = pt_conf_alloc(ld, (n + 1) * sizeof(*cfg->file_names));
     cfg->file_data = pt_conf_alloc(ld, (n + 1) * sizeof(*cfg->file_data));
     cfg->file_sizes = pt_conf_alloc(ld, (n + 1) * sizeof(*cfg->file_sizes));
-    if (!cfg->files || !cfg->file_data || !cfg->file_sizes)
+    if (!cfg->files || !cfg->file_names || !cfg->file_data || !cfg->file_sizes)
         return PT_ERROR;
     for (uint32_t i = 0; i < n; i++) {
         const struct pt_conf_source *s = &ld->sources[i];
@@ -111,6 +112,7 @@ static int keep_files(struct pt_conf_load *ld)
         if (seen)
             continue;
         cfg->files[cfg->file_count] = s->path;
+        cfg->file_names[cfg->file_count] = s->name;
         cfg->file_data[cfg->file_count] = s->text;
         cfg->file_sizes[cfg->file_count++] = s->len;
     }

@@ -63,6 +63,53 @@ struct pt_conf_return {
 
 enum pt_lingering_close { PT_LINGERING_OFF = 0, PT_LINGERING_ON, PT_LINGERING_ALWAYS };
 
+/* log_format's escape= parameter. */
+enum pt_log_escape { PT_LOG_ESCAPE_DEFAULT = 0, PT_LOG_ESCAPE_JSON, PT_LOG_ESCAPE_NONE };
+
+/* log_format NAME [escape=...] STRING...; "combined" is predefined, as in nginx. */
+struct pt_conf_log_format {
+    const char *name;
+    enum pt_log_escape escape;
+    struct pt_conf_complex line; /* the strings joined; a newline is added per entry */
+    struct pt_conf_log_format *next; /* the config's formats, newest first */
+};
+
+/* One access_log PATH [FORMAT [buffer=SIZE] [flush=TIME]]. */
+struct pt_conf_access_log {
+    const char *path; /* absolute (prefix-relative resolved), or /dev/stdout, /dev/stderr */
+    const struct pt_conf_log_format *format;
+    uint32_t buffer;  /* bytes; 0: every line is written at once */
+    pt_msec_t flush;  /* 0: buffered lines wait until the buffer fills */
+    struct pt_conf_origin origin;
+};
+
+/* The access_log directives of one level: a level that writes any replaces its parent's
+ * (nginx), so the set is inherited as one value. */
+struct pt_conf_access_logs {
+    struct pt_conf_access_log *logs; /* in the arena, in config order */
+    uint32_t count;
+    uint8_t off;          /* access_log off: nothing is logged here */
+    uint8_t from_default; /* still nginx's default: the first directive written replaces it */
+};
+
+/* map $source $name { default V; KEY V; ... }: $name computed when a request uses it. */
+struct pt_conf_map_entry {
+    const char *key;
+    uint32_t key_len;
+    struct pt_conf_complex value;
+};
+
+struct pt_conf_map {
+    const char *name; /* the new variable, without '$' */
+    uint32_t name_len;
+    struct pt_conf_complex source;
+    struct pt_conf_map_entry *entries; /* exact keys, config order */
+    uint32_t entry_count;
+    struct pt_conf_complex def; /* default: "" unless written */
+    uint8_t ahead;              /* named by a map block further on, not read yet */
+    struct pt_conf_map *next;   /* the config's maps, newest first */
+};
+
 /* The values a request runs with, settable at http, server and (most) location level and
  * inherited downward as nginx does: a level that does not set a value takes its parent's,
  * the top takes nginx's default. Fields are named for their directive. */
@@ -88,6 +135,7 @@ struct pt_conf_http_values {
     uint8_t server_tokens;                   /* on; 0 off, 1 on, 2 build (shown as on) */
     uint8_t tcp_nodelay;                     /* on */
     struct pt_conf_return ret;               /* server and location only, not inherited */
+    struct pt_conf_access_logs access_log;   /* logs/access.log combined */
 };
 
 enum pt_loc_match {
@@ -174,8 +222,11 @@ struct pt_config {
     uint32_t server_count;
     struct pt_conf_listener **listeners;
     uint32_t listener_count;
+    struct pt_conf_log_format *log_formats; /* log_format, newest first, "combined" too */
+    struct pt_conf_map *maps;               /* map blocks, newest first */
     const char **files; /* every file read, main first, in reading order (for -T);
                          * absolute; a file included twice is listed once */
+    const char **file_names; /* files[i] as messages name it (pt_conf_origin.file) */
     const char **file_data;  /* files[i]'s bytes as they were read */
     uint32_t *file_sizes;
     uint32_t file_count;
@@ -207,6 +258,14 @@ const char *pt_config_default_prefix(void);
 struct pt_config *pt_config_ref(struct pt_config *cfg);
 void pt_config_unref(struct pt_config *cfg); /* NULL is a no-op */
 
+/* A check made after loading (e.g. proxy/'s regex compilation) reported in the loader's
+ * shape: "FILE:LINE:COL: msg", the line, a caret. The caret goes under the first
+ * occurrence of token (token_len bytes) on that line at or after o's column, or under
+ * o's column when token is NULL or not found there. out is always NUL-terminated. */
+void pt_config_error_at(const struct pt_config *cfg, const struct pt_conf_origin *o,
+                        const char *token, size_t token_len, const char *msg, char *out,
+                        size_t cap);
+
 /* nginx -T: each file read, as "# configuration file PATH:", its bytes and a newline.
  * Returns PT_OK (0) or PT_ERROR (-1) when writing failed. */
 int pt_config_dump(const struct pt_config *cfg, FILE *out);
@@ -215,5 +274,9 @@ int pt_config_dump(const struct pt_config *cfg, FILE *out);
  * NULL-terminated. A name ending in "*" is a family: "http_*" is every $http_NAME.
  * "1".."9" are regex captures. */
 extern const char *const pt_conf_known_variables[];
+
+/* The map that defines $name (name without '$'), or NULL. */
+const struct pt_conf_map *pt_conf_map_find(const struct pt_config *cfg, const char *name,
+                                           uint32_t len);
 
 #endif

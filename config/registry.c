@@ -135,6 +135,16 @@ const struct pt_conf_row pt_conf_rows[] = {
     {.name = "tcp_nodelay", .ctx = HSL, ARGS(1, 1), HTTP_FIELD(tcp_nodelay), .def = "on",
      .set = pt_conf_set_flag, .syntax = "tcp_nodelay on | off;"},
 
+    /* logs and maps */
+    {.name = "log_format", .ctx = HTTP, ARGS(2, PT_ARGS_MANY), .flags = PT_ROW_MULTI,
+     .set = pt_conf_set_log_format,
+     .syntax = "log_format name [escape=default|json|none] string ...;"},
+    {.name = "access_log", .ctx = HSL, ARGS(1, 6), HTTP_FIELD(access_log),
+     .def = "logs/access.log combined", .flags = PT_ROW_MULTI, .set = pt_conf_set_access_log,
+     .syntax = "access_log path [format [buffer=size] [flush=time]]; or access_log off;"},
+    {.name = "map", .ctx = HTTP, ARGS(2, 2), .flags = PT_ROW_BLOCK | PT_ROW_MULTI,
+     .set = pt_conf_set_map, .syntax = "map string $variable { ... }"},
+
     /* server, location */
     {.name = "listen", .ctx = PT_CTX_SERVER, ARGS(1, PT_ARGS_MANY), .flags = PT_ROW_MULTI,
      .set = pt_conf_set_listen,

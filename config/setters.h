@@ -36,6 +36,15 @@ PT_SETTER(pt_conf_set_large_buffers);
 PT_SETTER(pt_conf_set_return);
 PT_SETTER(pt_conf_set_server_name);
 
+/* setters_log.c */
+PT_SETTER(pt_conf_set_log_format);
+PT_SETTER(pt_conf_set_access_log);
+
+/* setters_map.c */
+PT_SETTER(pt_conf_set_map);
+/* Makes the variables of the map blocks from `from` on (same level) known ahead. */
+int pt_conf_map_declare_ahead(struct pt_conf_load *ld, const struct pt_conf_node *from);
+
 /* listen.c */
 PT_SETTER(pt_conf_set_listen);
 

@@ -13,7 +13,7 @@
 /* nginx directives (core, http, events, upstream, stream, mail modules, open source and
  * commercial) that portico does not implement yet, by exact name. */
 static const char *const nginx_names[] = {
-    "absolute_redirect", "accept_mutex_delay", "access_log", "add_after_body",
+    "absolute_redirect", "accept_mutex_delay", "add_after_body",
     "add_before_body", "add_header", "add_trailer", "addition_types", "alias", "allow",
     "api", "break", "chunked_transfer_encoding", "client_body_in_file_only",
     "client_body_in_single_buffer", "client_body_temp_path", "connection_pool_size",
@@ -23,8 +23,8 @@ static const char *const nginx_names[] = {
     "google_perftools_profiles", "hash", "http2", "http3", "if", "if_modified_since",
     "ignore_invalid_headers", "index", "internal", "ip_hash", "keepalive",
     "keepalive_disable", "kqueue_changes", "kqueue_events", "least_conn", "least_time",
-    "limit_except", "load_module", "lock_file", "log_format", "log_not_found",
-    "log_subrequest", "map", "match", "max_ranges", "merge_slashes", "min_delete_depth",
+    "limit_except", "load_module", "lock_file", "log_not_found",
+    "log_subrequest", "match", "max_ranges", "merge_slashes", "min_delete_depth",
     "msie_padding", "msie_refresh", "ntlm", "output_buffers", "pcre_jit", "port_in_redirect",
     "postpone_output", "protocol", "queue", "random", "random_index", "read_ahead",
     "recursive_error_pages", "request_pool_size", "reset_timedout_connection",

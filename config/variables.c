@@ -16,7 +16,7 @@ const char *const pt_conf_known_variables[] = {
     "document_uri", "args", "query_string", "arg_*", "http_*", "cookie_*", "sent_http_*",
     "content_type", "content_length", "status", "body_bytes_sent", "bytes_sent",
     "request_length", "request_time", "time_local", "time_iso8601", "msec", "connection",
-    "connection_requests", "pid", "nginx_version", "portico_version",
+    "connection_requests", "pid", "nginx_version", "portico_version", "remote_user",
     "1", "2", "3", "4", "5", "6", "7", "8", "9",
     NULL,
 };
@@ -33,6 +33,16 @@ int pt_conf_variable_known(const char *name, uint32_t len)
         }
     }
     return 0;
+}
+
+const struct pt_conf_map *pt_conf_map_find(const struct pt_config *cfg, const char *name,
+                                           uint32_t len)
+{
+    for (const struct pt_conf_map *m = cfg->maps; m; m = m->next) {
+        if (m->name_len == len && memcmp(m->name, name, len) == 0)
+            return m;
+    }
+    return NULL;
 }
 
 static int is_name_char(char c)
@@ -141,7 +151,7 @@ int pt_conf_compile_complex(struct pt_conf_load *ld, const struct pt_conf_word *
             add_part(out, w->text + lit, i - lit, 0);
         if (scan_variable(ld, w, &i, &name, &len) != PT_OK)
             return PT_ERROR;
-        if (!pt_conf_variable_known(name, len))
+        if (!pt_conf_variable_known(name, len) && !pt_conf_map_find(ld->cfg, name, len))
             return fail_unknown(ld, w, name, len);
         add_part(out, name, len, 1);
         lit = i;

@@ -17,6 +17,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "proxy/access_log.h"
 #include "proxy/http_response.h"
 #include "proxy/request.h"
 #include "proxy/worker.h"
@@ -164,6 +165,7 @@ static enum step finish_request(struct pt_http_conn *hc)
     uint8_t keep = r->keep_alive;
     const struct pt_conf_http_values *v = r->values;
 
+    pt_access_log_request(r); /* first: the head's slices are offsets from in.start */
     hc->requests++;
     hc->in.start += r->pos;
     if (hc->in.start == hc->in.end)
@@ -203,10 +205,14 @@ static enum step start_request(struct pt_http_conn *hc)
 {
     struct pt_request *r = hc->req;
     const struct pt_http_head *h = &r->head.head;
+    int status;
 
     r->pos = h->head_length;
-    if (pt_request_route(r, hc->in.data + hc->in.start) != 0)
-        return fail(hc, 400, "the path cannot be normalised (bad escape, NUL, or above /)");
+    status = pt_request_route(r, hc->in.data + hc->in.start);
+    if (status != 0)
+        return fail(hc, (uint16_t)status, status == 400 ? "invalid Host, or a path that cannot "
+                                                          "be normalised (bad escape, NUL, above /)"
+                                                        : "routing unavailable");
     r->keep_alive = (uint8_t)keep_alive_allowed(hc, r);
     if (h->framing == PT_BODY_LENGTH) {
         if (r->values->client_max_body_size && h->content_length > r->values->client_max_body_size)

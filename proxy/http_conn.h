@@ -38,6 +38,9 @@ struct pt_http_conn {
     uint8_t after_flush;
     uint8_t idle;        /* on the worker's idle list */
     uint8_t close_after; /* the response being written is the last */
+    uint64_t number;     /* $connection: a per-worker serial, 0 until first asked for */
+    uint32_t log_mark;   /* out.end when the last request finished: where the next
+                          * pipelined response starts if out was not flushed since */
 };
 
 /* Takes over an accepted, non-blocking fd. Returns 0 or -errno (the fd is closed). */

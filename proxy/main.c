@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "config/config.h"
+#include "proxy/config_load.h"
 #include "core/master.h"
 #include "core/version.h"
 #include "proxy/build_info.h"
@@ -156,7 +157,7 @@ static const char *shown_path(const struct pt_cmdline *cmd, char *buf, size_t si
 static struct pt_config *load_or_report(const struct pt_cmdline *cmd)
 {
     struct pt_conf_error err;
-    struct pt_config *cfg = pt_config_load(cmd->conf, cmd->prefix, cmd->globals, &err);
+    struct pt_config *cfg = pt_proxy_config_load(cmd->conf, cmd->prefix, cmd->globals, &err);
 
     if (cfg == NULL)
         fputs(err.message, stderr);

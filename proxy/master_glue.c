@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "proxy/config_load.h"
 #include "proxy/worker.h"
 
 const char *pt_master_glue_log_path(const struct pt_config *cfg, char *buf, size_t size)
@@ -86,7 +87,7 @@ static int glue_load(void *ctx, struct pt_master_plan *plan)
     struct pt_config *cfg;
 
     drop_loaded(g); /* a load whose sockets failed was never committed */
-    cfg = pt_config_load(g->conf_path, g->prefix, g->globals, &err);
+    cfg = pt_proxy_config_load(g->conf_path, g->prefix, g->globals, &err);
     if (cfg == NULL) {
         pt_log(PT_LOG_EMERG, "%s", err.message);
         return -1;

@@ -15,6 +15,8 @@
 #include "proxy/http_response.h"
 #include "proxy/http_status.h"
 #include "proxy/location.h"
+#include "proxy/routing.h"
+#include "proxy/server_names.h"
 #include "proxy/variables.h"
 #include "proxy/worker.h"
 
@@ -126,18 +128,32 @@ const char *pt_request_uri(const struct pt_request *r, size_t *len)
 
 int pt_request_route(struct pt_request *r, const char *base)
 {
+    const struct pt_routing *rt = pt_routing_for(pt_worker.cfg);
+    const struct pt_conf_listener *l = r->hc->listener;
     const char *uri;
     size_t len;
+    long host_len = 0;
 
-    r->server = r->hc->listener->default_server;
+    r->server = l->default_server;
     r->location = NULL;
+    r->values = &r->server->values;
+    if (r->head.host.len)
+        host_len = pt_server_names_host(base + r->head.host.off, r->head.host.len, r->host,
+                                        sizeof(r->host));
+    if (host_len < 0)
+        return 400;
+    r->host_len = (uint16_t)host_len;
+    if (rt == NULL)
+        return 500;
+    r->server = pt_server_names_find(pt_routing_names(rt, l), r->host, r->host_len,
+                                     &r->server_caps);
     r->values = &r->server->values;
     if (r->head.target_form != PT_TARGET_ORIGIN && r->head.target_form != PT_TARGET_ABSOLUTE)
         return 0;
     if (normalise_uri(r, base) < 0)
         return 400;
     uri = pt_request_uri(r, &len);
-    r->location = pt_location_find(r->server, uri, len);
+    r->location = pt_location_find(rt, r->server, uri, len, &r->loc_caps);
     if (r->location)
         r->values = &r->location->values;
     return 0;

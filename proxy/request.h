@@ -9,6 +9,7 @@
 #include "config/config.h"
 #include "core/buf.h"
 #include "parser/http.h"
+#include "proxy/regex.h"
 
 struct pt_http_conn;
 
@@ -32,14 +33,22 @@ struct pt_request {
     uint8_t body_chunked;
     uint8_t keep_alive;
     uint8_t continue_sent;
+    /* Routing (proxy/routing.h): the Host as matched ($host: lower-cased, no port, no
+     * trailing dot; empty without Host), and the regex matches behind $1..$9 and named
+     * captures. */
+    uint16_t host_len;
+    char host[256];
+    struct pt_captures server_caps; /* server_name regex; subject host */
+    struct pt_captures loc_caps;    /* location regex; subject the normalised path */
 };
 
 struct pt_request *pt_request_new(struct pt_http_conn *hc);
 void pt_request_free(struct pt_request *r);
 
-/* Normalises the path (parser/uri.h) and picks the server and location (server: the
- * listener's default until name routing lands; location: nginx's exact / ^~ / longest
- * prefix, nested). Returns 0, or 400 for a path that cannot be normalised. */
+/* Normalises the path (parser/uri.h) and the Host, and picks the server
+ * (proxy/server_names.h) and location (proxy/location.h). Returns 0, 400 for a path that
+ * cannot be normalised or a Host nginx refuses, or 500 when routing could not be built
+ * (logged). */
 int pt_request_route(struct pt_request *r, const char *base);
 
 /* The normalised path; valid while the request lives. */

@@ -5,18 +5,28 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "core/clock.h"
 #include "core/version.h"
+#include "proxy/access_log.h"
 #include "proxy/http_conn.h"
 #include "proxy/request.h"
+#include "proxy/routing.h"
+#include "proxy/worker.h"
+
+#define PT_MAP_DEPTH 8 /* maps whose values use maps: deeper is a loop, evaluated empty */
 
 struct out {
     struct pt_buf *buf;
     int failed;
+    const struct pt_log_response *resp; /* NULL outside a log line */
+    uint32_t depth;                     /* maps being evaluated */
 };
+
+static void append_var(struct out *o, const struct pt_request *r, const char *n, uint32_t len);
 
 static void append(struct out *o, const char *s, size_t n)
 {
@@ -64,18 +74,98 @@ static int header_name_matches(const char *want, uint32_t want_len, const char *
     return 1;
 }
 
+/* The first header named want among headers (slices of base); NULL when none. */
+static const struct pt_http_header *find_header(const char *base,
+                                                const struct pt_http_header *headers,
+                                                uint16_t count, const char *want,
+                                                uint32_t want_len)
+{
+    for (uint16_t i = 0; i < count; i++) {
+        if (header_name_matches(want, want_len, base + headers[i].name.off, headers[i].name.len))
+            return &headers[i];
+    }
+    return NULL;
+}
+
 static void append_header(struct out *o, const struct pt_request *r, const char *want,
                           uint32_t want_len)
 {
     const char *base = r->hc->in.data + r->hc->in.start;
     const struct pt_http_head *h = &r->head.head;
+    const struct pt_http_header *f = find_header(base, h->headers, h->header_count, want,
+                                                 want_len);
 
-    for (uint16_t i = 0; i < h->header_count; i++) {
-        if (header_name_matches(want, want_len, base + h->headers[i].name.off,
-                                h->headers[i].name.len)) {
-            append_slice(o, r, h->headers[i].value);
+    if (f)
+        append_slice(o, r, f->value);
+}
+
+/* $sent_http_NAME: a header of the response portico queued (log lines only). */
+static void append_sent_header(struct out *o, const char *want, uint32_t want_len)
+{
+    const struct pt_log_response *resp = o->resp;
+    const struct pt_http_header *f;
+
+    if (!resp || !resp->head)
+        return;
+    f = find_header(resp->head, resp->headers, resp->header_count, want, want_len);
+    if (f)
+        append(o, resp->head + f->value.off, f->value.len);
+}
+
+static int lower(int c)
+{
+    return c >= 'A' && c <= 'Z' ? c + 32 : c;
+}
+
+static int same_caseless(const char *a, const char *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (lower((unsigned char)a[i]) != lower((unsigned char)b[i]))
+            return 0;
+    }
+    return 1;
+}
+
+/* The value of NAME in "a=1<sep>b=2" (nginx: $arg_ names any case, $cookie_ too). */
+static void append_pair(struct out *o, const char *s, size_t len, char sep, const char *name,
+                        uint32_t name_len)
+{
+    const char *end = s + len;
+
+    while (s < end) {
+        const char *next = memchr(s, sep, (size_t)(end - s));
+        const char *stop = next ? next : end;
+        while (sep == ';' && s < stop && *s == ' ')
+            s++;
+        if ((size_t)(stop - s) > name_len && s[name_len] == '=' &&
+            same_caseless(s, name, name_len)) {
+            append(o, s + name_len + 1, (size_t)(stop - s) - name_len - 1);
             return;
         }
+        s = next ? next + 1 : end;
+    }
+}
+
+static void append_arg(struct out *o, const struct pt_request *r, const char *name,
+                       uint32_t len)
+{
+    const char *path = r->hc->in.data + r->hc->in.start + r->head.path.off;
+    const char *q = memchr(path, '?', r->head.path.len);
+
+    if (q)
+        append_pair(o, q + 1, r->head.path.len - (size_t)(q - path) - 1, '&', name, len);
+}
+
+static void append_cookie(struct out *o, const struct pt_request *r, const char *name,
+                          uint32_t len)
+{
+    const char *base = r->hc->in.data + r->hc->in.start;
+    const struct pt_http_head *h = &r->head.head;
+
+    for (uint16_t i = 0; i < h->header_count; i++) {
+        const struct pt_http_header *c = &h->headers[i];
+        if (header_name_matches("cookie", 6, base + c->name.off, c->name.len))
+            append_pair(o, base + c->value.off, c->value.len, ';', name, len);
     }
 }
 
@@ -96,24 +186,26 @@ static void append_uri(struct out *o, const struct pt_request *r)
     append(o, uri, len);
 }
 
+/* Routing has the Host lower-cased and without its port (nginx's $host); without a
+ * Host, the server's first name. */
 static void append_host(struct out *o, const struct pt_request *r)
 {
-    const char *host = r->hc->in.data + r->hc->in.start + r->head.host.off;
-    size_t len = r->head.host.len;
-    const char *colon = len && host[0] != '[' ? memchr(host, ':', len) : NULL;
+    const struct pt_conf_server *s = r->server;
 
-    if (len == 0) {
-        const struct pt_conf_server *s = r->server;
-        if (s->name_count)
-            append(o, s->names[0], strlen(s->names[0]));
-        return;
-    }
-    len = colon ? (size_t)(colon - host) : len;
-    /* nginx's $host is lower case; the grammar (parser/) admits no byte that changes. */
-    for (size_t i = 0; i < len; i++) {
-        char c = host[i];
-        append(o, (c >= 'A' && c <= 'Z') ? &"abcdefghijklmnopqrstuvwxyz"[c - 'A'] : &host[i], 1);
-    }
+    if (r->host_len)
+        append(o, r->host, r->host_len);
+    else if (s->name_count)
+        append(o, s->names[0], strlen(s->names[0]));
+}
+
+/* $1..$9: the captures of the regex that chose the location (else the server). */
+static void append_capture(struct out *o, const struct pt_request *r, unsigned n)
+{
+    const char *text;
+    long len = pt_request_capture(r, n, &text);
+
+    if (len > 0)
+        append(o, text, (size_t)len);
 }
 
 static void append_addr(struct out *o, const union pt_sockaddr *a, int port)
@@ -138,6 +230,76 @@ static void append_number(struct out *o, unsigned long long v)
     int n = snprintf(text, sizeof(text), "%llu", v);
 
     append(o, text, (size_t)n);
+}
+
+/* $time_local, $time_iso8601, $msec: wall-clock time, formatted once per second. */
+static void append_time(struct out *o, int iso)
+{
+    static time_t cached[2] = {-1, -1};
+    static char text[2][40];
+    static size_t text_len[2];
+    time_t now = pt_now_sec;
+
+    if (cached[iso] != now) {
+        struct tm tm;
+        char zone[8];
+        localtime_r(&now, &tm);
+        strftime(zone, sizeof(zone), "%z", &tm);
+        text_len[iso] = iso ? strftime(text[1], sizeof(text[1]), "%Y-%m-%dT%H:%M:%S", &tm)
+                            : strftime(text[0], sizeof(text[0]), "%d/%b/%Y:%H:%M:%S ", &tm);
+        /* nginx writes the ISO zone as +00:00 and the local one as +0000. */
+        if (iso)
+            text_len[1] += (size_t)snprintf(text[1] + text_len[1], 12, "%.3s:%.2s", zone, zone + 3);
+        else
+            text_len[0] += (size_t)snprintf(text[0] + text_len[0], 12, "%s", zone);
+        cached[iso] = now;
+    }
+    append(o, text[iso], text_len[iso]);
+}
+
+/* $msec: seconds with milliseconds; read now, not at the turn, as nginx does at log time. */
+static void append_msec(struct out *o)
+{
+    struct timespec ts;
+    char text[32];
+    int n;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    n = snprintf(text, sizeof(text), "%lld.%03ld", (long long)ts.tv_sec, ts.tv_nsec / 1000000);
+    append(o, text, (size_t)n);
+}
+
+/* $request_time: seconds.millis since the head's first byte (client_header_timeout's
+ * deadline was set from it). */
+static void append_request_time(struct out *o, const struct pt_request *r)
+{
+    pt_msec_t timeout = r->hc->listener->default_server->values.client_header_timeout;
+    uint64_t start = r->head_deadline_ms - (uint64_t)timeout;
+    uint64_t ms = pt_now_ms > start ? pt_now_ms - start : 0;
+    char text[32];
+    int n = snprintf(text, sizeof(text), "%llu.%03llu", (unsigned long long)(ms / 1000),
+                     (unsigned long long)(ms % 1000));
+
+    append(o, text, (size_t)n);
+}
+
+static void append_hostname(struct out *o)
+{
+    static char name[256];
+
+    if (name[0] == '\0' && gethostname(name, sizeof(name) - 1) != 0)
+        strcpy(name, "localhost");
+    append(o, name, strlen(name));
+}
+
+/* $connection: a serial number per worker, given the first time a connection asks. */
+static void append_connection(struct out *o, struct pt_http_conn *hc)
+{
+    static uint64_t last;
+
+    if (hc->number == 0)
+        hc->number = ++last;
+    append_number(o, hc->number);
 }
 
 static void append_request_line(struct out *o, const struct pt_request *r)
@@ -168,12 +330,101 @@ static int append_computed(struct out *o, const struct pt_request *r, const char
     else if (name_is(n, len, "connection_requests"))
         append_number(o, r->hc->requests + 1ull);
     else if (name_is(n, len, "msec"))
-        append_number(o, (unsigned long long)pt_now_sec);
+        append_msec(o);
+    else if (name_is(n, len, "time_local"))
+        append_time(o, 0);
+    else if (name_is(n, len, "time_iso8601"))
+        append_time(o, 1);
+    else if (name_is(n, len, "request_time"))
+        append_request_time(o, r);
+    else if (name_is(n, len, "request_length"))
+        append_number(o, r->head.head.head_length + (unsigned long long)r->body_read);
+    else if (name_is(n, len, "hostname"))
+        append_hostname(o);
+    else if (name_is(n, len, "connection"))
+        append_connection(o, r->hc);
     else if (name_is(n, len, "nginx_version") || name_is(n, len, "portico_version"))
         append(o, pt_version() + 8, strlen(pt_version()) - 8); /* past "portico/" */
     else
         return 0;
     return 1;
+}
+
+/* Variables a finished response gives (empty before one: nginx logs what it sent). */
+static int append_response_var(struct out *o, const char *n, uint32_t len)
+{
+    const struct pt_log_response *resp = o->resp;
+    char text[8];
+
+    if (name_is(n, len, "status")) {
+        if (resp)
+            append(o, text, (size_t)snprintf(text, sizeof(text), "%03u", resp->status));
+    } else if (name_is(n, len, "body_bytes_sent")) {
+        append_number(o, resp ? resp->body_bytes_sent : 0);
+    } else if (name_is(n, len, "bytes_sent")) {
+        append_number(o, resp ? resp->bytes_sent : 0);
+    } else if (len > 10 && memcmp(n, "sent_http_", 10) == 0) {
+        append_sent_header(o, n + 10, len - 10);
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+/* A map's value: the source evaluated, then the matching key's value (or the default). */
+static void append_map(struct out *o, const struct pt_request *r, const struct pt_conf_map *m)
+{
+    struct pt_buf src = {0};
+    struct out so = {&src, 0, o->resp, o->depth + 1};
+    const struct pt_conf_complex *value = &m->def;
+
+    if (o->depth >= PT_MAP_DEPTH)
+        return;
+    for (uint32_t i = 0; i < m->source.part_count; i++) {
+        const struct pt_conf_part *p = &m->source.parts[i];
+        if (p->is_var)
+            append_var(&so, r, p->text, p->len);
+        else
+            append(&so, p->text, p->len);
+    }
+    for (uint32_t i = 0; i < m->entry_count; i++) {
+        const struct pt_conf_map_entry *e = &m->entries[i];
+        if (e->key_len == pt_buf_len(&src) && memcmp(e->key, src.data, e->key_len) == 0) {
+            value = &e->value;
+            break;
+        }
+    }
+    pt_buf_release(&src);
+    o->depth++;
+    for (uint32_t i = 0; i < value->part_count; i++) {
+        const struct pt_conf_part *p = &value->parts[i];
+        if (p->is_var)
+            append_var(o, r, p->text, p->len);
+        else
+            append(o, p->text, p->len);
+    }
+    o->depth--;
+}
+
+static void append_other(struct out *o, const struct pt_request *r, const char *n, uint32_t len)
+{
+    const struct pt_conf_map *m;
+
+    if (len > 4 && memcmp(n, "arg_", 4) == 0)
+        append_arg(o, r, n + 4, len - 4);
+    else if (len > 7 && memcmp(n, "cookie_", 7) == 0)
+        append_cookie(o, r, n + 7, len - 7);
+    else if (name_is(n, len, "content_type"))
+        append_header(o, r, "content_type", 12);
+    else if (name_is(n, len, "content_length"))
+        append_header(o, r, "content_length", 14);
+    else if (name_is(n, len, "server_name"))
+        append(o, r->server->name_count ? r->server->names[0] : "",
+               r->server->name_count ? strlen(r->server->names[0]) : 0);
+    else if (append_computed(o, r, n, len) || append_response_var(o, n, len))
+        return;
+    else if (pt_worker.cfg && (m = pt_conf_map_find(pt_worker.cfg, n, len)) != NULL)
+        append_map(o, r, m);
 }
 
 static void append_var(struct out *o, const struct pt_request *r, const char *n, uint32_t len)
@@ -191,6 +442,8 @@ static void append_var(struct out *o, const struct pt_request *r, const char *n,
                               r->head.path.len) != NULL);
     else if (name_is(n, len, "host"))
         append_host(o, r);
+    else if (len == 1 && n[0] >= '0' && n[0] <= '9')
+        append_capture(o, r, (unsigned)(n[0] - '0'));
     else if (name_is(n, len, "scheme"))
         append(o, "http", 4);
     else if (name_is(n, len, "request"))
@@ -198,13 +451,60 @@ static void append_var(struct out *o, const struct pt_request *r, const char *n,
     else if (len > 5 && memcmp(n, "http_", 5) == 0)
         append_header(o, r, n + 5, len - 5);
     else
-        append_computed(o, r, n, len);
+        append_other(o, r, n, len);
+}
+
+/* Escapes the value just appended at [mark, end) in place (through a copy: it grows). */
+static void escape_value(struct out *o, uint32_t mark_len, enum pt_log_escape escape)
+{
+    struct pt_buf *b = o->buf;
+    uint32_t mark = b->start + mark_len; /* a grow may have moved the bytes to 0 */
+    size_t raw_len = b->end - mark, n;
+    char *raw;
+
+    if (raw_len == 0) {
+        if (escape == PT_LOG_ESCAPE_DEFAULT)
+            append(o, "-", 1);
+        return;
+    }
+    n = pt_log_escape(escape, b->data + mark, raw_len, NULL);
+    if (n == raw_len || (raw = malloc(raw_len)) == NULL) {
+        o->failed |= n != raw_len;
+        return;
+    }
+    memcpy(raw, b->data + mark, raw_len);
+    b->end = mark;
+    if (pt_buf_room(b) < n && pt_buf_grow(b, (uint32_t)(pt_buf_len(b) + n)) != 0)
+        o->failed = 1;
+    else
+        b->end += (uint32_t)pt_log_escape(escape, raw, raw_len, b->data + b->end);
+    free(raw);
+}
+
+int pt_complex_eval_log(const struct pt_request *r, const struct pt_log_response *resp,
+                        enum pt_log_escape escape, const struct pt_conf_complex *cv,
+                        struct pt_buf *out)
+{
+    struct out o = {out, 0, resp, 0};
+
+    for (uint32_t i = 0; i < cv->part_count; i++) {
+        const struct pt_conf_part *p = &cv->parts[i];
+        uint32_t mark = out->data ? pt_buf_len(out) : 0;
+        if (!p->is_var) {
+            append(&o, p->text, p->len);
+            continue;
+        }
+        append_var(&o, r, p->text, p->len);
+        if (!o.failed)
+            escape_value(&o, mark, escape);
+    }
+    return o.failed ? -ENOMEM : 0;
 }
 
 int pt_complex_eval(const struct pt_request *r, const struct pt_conf_complex *cv,
                     struct pt_buf *out)
 {
-    struct out o = {out, 0};
+    struct out o = {out, 0, NULL, 0};
 
     for (uint32_t i = 0; i < cv->part_count; i++) {
         const struct pt_conf_part *p = &cv->parts[i];

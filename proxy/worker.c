@@ -19,6 +19,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/master.h"
+#include "proxy/access_log.h"
 #include "proxy/http_conn.h"
 
 struct pt_worker pt_worker;
@@ -159,6 +160,7 @@ static void serve(void)
         if (pt_worker_reopen) {
             pt_worker_reopen = 0;
             pt_log_reopen();
+            pt_access_log_reopen();
         }
     }
 }
@@ -179,6 +181,7 @@ int pt_worker_run(struct pt_config *cfg, uint32_t slot, const int *fds, uint32_t
         return 2;
     }
     serve();
+    pt_access_log_flush(); /* lines still in buffer= are not lost at exit */
     pt_reactor_cleanup(&pt_worker.reactor);
     pt_buf_trim();
     return 0;

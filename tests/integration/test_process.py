@@ -315,6 +315,9 @@ def test_user_and_rlimit():
     main = f"user nobody {group};\nworker_rlimit_nofile 4321;"
     with Server(gen_http(0), main_extra=main) as srv:
         workers = sorted(srv.workers_now())
+        # A worker answering requests may still be its sibling's fork in progress: wait
+        # (bounded) for both to have dropped privileges rather than read one mid-switch.
+        wait_until(lambda: [proc_status(p, "Uid") for p in workers] == [str(nobody)] * 2, 5)
         t.eq([proc_status(p, "Uid") for p in workers], [str(nobody)] * 2,
              "user nobody: workers run as nobody")
         t.eq(proc_status(srv.pid, "Uid"), "0", "the master stays root")

@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+"""access_log as nginx writes it: the combined line for a known request, a JSON-escaped
+format, access_log off, buffer= and flush=, reopening after a rename (SIGUSR1),
+/dev/stdout, and a path that cannot be opened failing -t."""
+import json
+import os
+import re
+import signal
+import time
+
+from harness import Client, Server, Tap, get, one, run_cli, wait_until
+
+t = Tap()
+
+HTTP = r"""
+    log_format j escape=json '{"uri":"$request_uri","ua":"$http_user_agent",'
+                             '"status":$status,"bytes":$body_bytes_sent,"m":"$m"}';
+    map $arg_k $m { default none; a alpha; }
+    access_log {dir}/access.log;
+    access_log {dir}/json.log j;
+    server {
+        listen 127.0.0.1:{port};
+        location / { return 200 "hello\n"; }
+        location /missing { return 404; }
+        location /quiet { access_log off; return 200 "q"; }
+        location /stdout { access_log /dev/stdout; return 200 "s"; }
+        location /buffered { access_log {dir}/buf.log combined buffer=64k flush=1s;
+                             return 200 "b"; }
+        location /small { access_log {dir}/small.log combined buffer=1k; return 200 "s"; }
+    }
+"""
+
+TIME = r"\[\d{2}/[A-Z][a-z]{2}/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4}\]"
+
+srv = None
+
+
+def read(name):
+    try:
+        with open(os.path.join(srv.dir, name), "rb") as f:
+            return f.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+def lines(name):
+    return [ln for ln in read(name).split("\n") if ln]
+
+
+def start():
+    global srv
+    srv = Server(HTTP)
+
+
+def test_combined_line():
+    raw = get("/hello?a=1", extra='Referer: http://ref/x\r\nUser-Agent: Mo"z\\ \u00e9\r\n')
+    r = one(srv.port, raw)
+    t.eq(r.status, 200, "answered")
+    got = [ln for ln in lines("access.log") if "/hello?a=1" in ln]
+    want = (r'127\.0\.0\.1 - - ' + TIME + r' "GET /hello\?a=1 HTTP/1\.1" 200 6 '
+            r'"http://ref/x" "Mo\\x22z\\x5C \\xC3\\xA9"')
+    t.ok(len(got) == 1 and re.fullmatch(want, got[0]), "the combined line is nginx's", got)
+
+
+def test_missing_headers_are_dashes():
+    r = one(srv.port, get("/missing"))
+    got = [ln for ln in lines("access.log") if "/missing" in ln]
+    tail = f'"GET /missing HTTP/1.1" 404 {len(r.body)} "-" "-"'
+    t.ok(len(got) == 1 and len(r.body) > 0 and got[0].endswith(tail),
+         "a 404 with its body size, absent headers as \"-\"", got)
+
+
+def test_json_line():
+    one(srv.port, get("/j?k=a", extra='User-Agent: a"b\\c\td\r\n'))
+    got = [ln for ln in lines("json.log") if '"/j?k=a"' in ln]
+    t.eq(got, ['{"uri":"/j?k=a","ua":"a\\"b\\\\c\\td","status":200,"bytes":6,"m":"alpha"}'],
+         "the JSON line, escaped as nginx does")
+    try:
+        t.eq(json.loads(got[0])["ua"], 'a"b\\c\td', "and it parses as JSON")
+    except (ValueError, IndexError) as e:
+        t.ok(False, "and it parses as JSON", e)
+
+
+def test_head_and_pipelining():
+    with Client(srv.port) as c:
+        c.send(get("/quiet") + get("/p1") + b"HEAD /p2 HTTP/1.1\r\nHost: x\r\n\r\n" +
+               get("/p3"))
+        c.read_response()
+        c.read_response()
+        c.read_response(head=True)
+        c.read_response()
+    got = {ln.split('"')[1]: ln.split('"')[2].strip() for ln in lines("access.log")
+           if re.search(r'"(GET|HEAD) /p\d ', ln)}
+    t.eq(got, {"GET /p1 HTTP/1.1": "200 6", "HEAD /p2 HTTP/1.1": "200 0",
+               "GET /p3 HTTP/1.1": "200 6"},
+         "pipelined after an unlogged one: each its own status and size")
+
+
+def test_off_writes_nothing():
+    before = read("access.log") + read("json.log")
+    one(srv.port, get("/quiet"))
+    one(srv.port, get("/after-quiet"))
+    after = read("access.log") + read("json.log")
+    t.ok("/quiet" not in after, "access_log off: no line", after[len(before):])
+    t.ok("/after-quiet" in after, "the next request is logged")
+
+
+def test_buffer_and_flush():
+    one(srv.port, get("/buffered"))
+    t.eq(read("buf.log"), "", "buffer=: the line waits in the buffer")
+    t.ok(wait_until(lambda: "/buffered" in read("buf.log"), 5), "flush=1s writes it out")
+
+
+def test_buffer_fills():
+    with Client(srv.port) as c:
+        for i in range(30):  # ~80 bytes a line: 1k fills after about twelve
+            c.send(get(f"/small/{i}"))
+            c.read_response()
+    got = lines("small.log")
+    t.ok(0 < len(got) < 30, "buffer=1k without flush=: written when full, the rest waits",
+         f"{len(got)} lines")
+
+
+def test_reopen_after_rename():
+    one(srv.port, get("/before-rename"))
+    os.rename(os.path.join(srv.dir, "access.log"), os.path.join(srv.dir, "access.log.1"))
+    srv.signal(signal.SIGUSR1)
+
+    def new_file_used():
+        one(srv.port, get("/after-rename"))
+        return "/after-rename" in read("access.log")
+    t.ok(wait_until(new_file_used, 5, step=0.1), "after SIGUSR1 lines go to a new access.log")
+    t.contains(read("access.log.1"), "/before-rename", "the renamed file kept the old lines")
+
+
+def test_dev_stdout():
+    one(srv.port, get("/stdout"))
+    t.ok(wait_until(lambda: "GET /stdout HTTP/1.1" in read("stdout.txt"), 3),
+         "access_log /dev/stdout writes to portico's stdout", read("stdout.txt"))
+
+
+def test_bad_path_fails_t():
+    bad = Server("access_log /nonexistent-dir/x.log; server { listen 127.0.0.1:{port}; }",
+                 start=False)
+    code, out, err = run_cli(bad.args("-t"))
+    t.ok(code != 0, "-t fails for a path that cannot be opened", err)
+    t.contains(err, 'open() "/nonexistent-dir/x.log" failed', "and says which")
+    bad.stop()
+
+
+t.run(start, test_combined_line, test_missing_headers_are_dashes, test_json_line,
+      test_head_and_pipelining, test_off_writes_nothing, test_buffer_and_flush,
+      test_buffer_fills, test_reopen_after_rename, test_dev_stdout, test_bad_path_fails_t)
+if srv:
+    t.stopped_clean(srv)
+t.done()
