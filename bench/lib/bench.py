@@ -231,6 +231,8 @@ def render_config(config_set, server, port, tmp):
     src = os.path.join(BENCH, "configs", "%s.%s.conf" % (config_set, server))
     with open(src) as f:
         text = f.read().replace("@PORT@", str(port)).replace("@TMP@", tmp)
+    if config_set == "routing":
+        write_routing_servers(tmp, port)
     dst = os.path.join(tmp, "%s.conf" % server)
     with open(dst, "w") as f:
         f.write(text)
@@ -356,10 +358,11 @@ def parse_wrk(out):
             "errors": errors}
 
 
-def wrk(port, seconds):
+def wrk(port, seconds, path="/", host=None):
+    extra = ["-H", "Host: %s" % host] if host else []
     cmd = pinned(SETTINGS["LOAD_CPU"], [
         "wrk", "-t%d" % SETTINGS["THREADS"], "-c%d" % SETTINGS["CONNS"], "-d%ds" % seconds,
-        "--latency", "http://127.0.0.1:%d/" % port])
+        "--latency"] + extra + ["http://127.0.0.1:%d%s" % (port, path)])
     p = spawn(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         out, _ = p.communicate(timeout=seconds + 30)
@@ -372,15 +375,15 @@ def wrk(port, seconds):
 
 # ---- scenarios -------------------------------------------------------------------------
 
-def run_return(srv):
+def run_return(srv, path="/", host=None):
     """GET / with a small body over keep-alive, wrk with fixed settings."""
     if SETTINGS["WARMUP"] > 0:
-        wrk(srv.port, SETTINGS["WARMUP"])
+        wrk(srv.port, SETTINGS["WARMUP"], path, host)
     pids = srv.processes()
     cpus = sorted({SETTINGS["SERVER_CPU"], SETTINGS["LOAD_CPU"]})
     before, busy0, t0 = cpu_ticks(pids), cpu_busy(cpus), time.monotonic()
     ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    fig = wrk(srv.port, SETTINGS["DURATION"])
+    fig = wrk(srv.port, SETTINGS["DURATION"], path, host)
     ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)  # wrk, reaped
     ticks = cpu_ticks(pids) - before
     wrk_s = (ru1.ru_utime + ru1.ru_stime) - (ru0.ru_utime + ru0.ru_stime)
@@ -391,6 +394,33 @@ def run_return(srv):
     fig["rss"] = sum(rss_kib(w) for w in srv.workers())
     fig["resp"] = srv.response_bytes
     return fig
+
+
+# The routing scenario's config (bench/configs/routing.*.conf includes it): 10,000 server
+# names in 100 servers, the last of which also has 100 regex locations beside a ^~ prefix.
+ROUTING_NAMES, ROUTING_REGEXES = 10000, 100
+ROUTING_HOST = "host-%d.example.com" % (ROUTING_NAMES - 1)
+
+
+def write_routing_servers(tmp, port):
+    per = 100
+    with open(os.path.join(tmp, "routing-servers.conf"), "w") as f:
+        for s in range(ROUTING_NAMES // per):
+            names = " ".join("host-%d.example.com" % (s * per + i) for i in range(per))
+            f.write("server {\n    listen 127.0.0.1:%d;\n    server_name %s;\n" % (port, names))
+            if s == 0:  # the default server: what the readiness check asks for
+                f.write("    location = / { return 200 \"hello\\n\"; }\n")
+            if s == ROUTING_NAMES // per - 1:
+                for r in range(ROUTING_REGEXES):
+                    f.write("    location ~ ^/r%d/(\\w+)$ { return 200 \"r$1\\n\"; }\n" % r)
+                f.write("    location ^~ /static/ { return 200 \"hello\\n\"; }\n")
+            f.write("    location / { return 404; }\n}\n")
+
+
+def run_routing(srv):
+    """The return scenario's request, routed through the big config: Host found among
+    10,000 names, the URI under a ^~ prefix beside 100 regex locations."""
+    return run_return(srv, "/static/x", ROUTING_HOST)
 
 
 def run_idle(srv):
@@ -522,6 +552,20 @@ SCENARIOS = {
          ("requests/s no lower than nginx (ratio_vs_nginx >= 1.00)",
           target_ratio("rps", True, "nginx", 1.0)),
          ("p99 latency no worse than nginx", target_p99_vs("nginx"))]),
+    "routing": Scenario(
+        "routing",
+        "the return request routed through 10,000 server names (100 servers of 100 names; "
+        "Host: the last name) to a ^~ location beside 100 regex locations: "
+        "`wrk -t{THREADS} -c{CONNS} -d{DURATION}s --latency` after a {WARMUP}s warm-up",
+        "routing", run_routing,
+        [("req/s", lambda f: fmt_int(f["rps"])),
+         ("p50 µs", lambda f: "%.0f" % f["p50"]),
+         ("p99 µs", lambda f: "%.0f" % f["p99"]),
+         ("CPU µs/req", lambda f: "%.2f" % f["cpu_us"]),
+         ("worker RSS KiB", lambda f: fmt_int(f["rss"])),
+         ("errors", lambda f: "%d" % f["errors"])],
+        ("rps", True, "requests/s, portico/PEER"),
+        [("cpu_ratio_vs_", "cpu_us", False, "CPU per request, PEER/portico")]),
     "idle": Scenario(
         "idle",
         "{IDLE_CONNS} idle keep-alive connections, each after one request: "
