@@ -10,7 +10,7 @@
 
 %%{
 machine pt_http_request;
-include pt_http_head "http_head.rl";
+include pt_http_fields "http_fields.rl";
 
 action method_end {
     req->method.off = h->mark;

@@ -8,7 +8,7 @@
 
 %%{
 machine pt_http_response;
-include pt_http_head "http_head.rl";
+include pt_http_fields "http_fields.rl";
 
 action status_line_end {
     if (status_line_end(resp, (const char *)base, (uint32_t)(fpc - base)) != 0) {

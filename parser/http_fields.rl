@@ -1,9 +1,9 @@
-/* parser/http_head.rl - the field-line grammar of a message head, with its marks
+/* parser/http_fields.rl - the field-line grammar of a message head, with its marks
  * (RFC 9112 section 5). Included by the request and response machines, whose C code
  * names the head `h`, the buffer start `base` and the caller's length `len`. Actions only
  * record offsets; pt_http_head_store() (http_head.c) turns them into a header slot. */
 %%{
-machine pt_http_head;
+machine pt_http_fields;
 include pt_http_common "http_common.rl";
 
 action mark { h->mark = (uint32_t)(fpc - base); }
