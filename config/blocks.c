@@ -97,8 +97,9 @@ static int alloc_server(struct pt_conf_load *ld, const struct pt_conf_node *node
     sb->location_cap = count_children(node, "location", NULL);
     sb->pub.listens = pt_conf_alloc(ld, (sb->listen_cap + 1) * sizeof(*sb->pub.listens));
     sb->pub.names = pt_conf_alloc(ld, (sb->name_cap + 1) * sizeof(*sb->pub.names));
+    sb->pub.name_origins = pt_conf_alloc(ld, (sb->name_cap + 1) * sizeof(*sb->pub.name_origins));
     sb->pub.locations = pt_conf_alloc(ld, (sb->location_cap + 1) * sizeof(*sb->pub.locations));
-    if (!sb->pub.listens || !sb->pub.names || !sb->pub.locations)
+    if (!sb->pub.listens || !sb->pub.names || !sb->pub.name_origins || !sb->pub.locations)
         return PT_ERROR;
     sb->pub.origin = pt_conf_origin_of(ld, &node->words[0]);
     *out = sb;
@@ -122,8 +123,10 @@ PT_SETTER(pt_conf_set_server)
         return PT_ERROR;
     if (sb->pub.listen_count == 0 && default_listen(ld, sb, node) != PT_OK)
         return PT_ERROR;
-    if (sb->pub.name_count == 0)
+    if (sb->pub.name_count == 0) {
+        sb->pub.name_origins[0] = sb->pub.origin;
         sb->pub.names[sb->pub.name_count++] = ""; /* nginx's default server_name "" */
+    }
     cfg->servers[cfg->server_count++] = &sb->pub;
     return PT_OK;
 }

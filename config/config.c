@@ -12,6 +12,7 @@
 #include "config/blocks.h"
 #include "config/load.h"
 #include "config/registry.h"
+#include "config/variables.h"
 #include "core/pt_types.h"
 
 #ifndef PT_CONF_PREFIX
@@ -80,7 +81,8 @@ static int build(struct pt_conf_load *ld, const struct pt_conf_node *first, cons
 {
     struct pt_conf_scope scope = {.ctx = PT_CTX_MAIN, .set = &ld->main_set};
 
-    if (pt_conf_apply_defaults(ld) != PT_OK || pt_conf_walk(ld, first, &scope) != PT_OK)
+    if (pt_conf_collect_groups(ld, first) != PT_OK || pt_conf_apply_defaults(ld) != PT_OK ||
+        pt_conf_walk(ld, first, &scope) != PT_OK)
         return PT_ERROR;
     if (!ld->has_events)
         return pt_conf_fail_plain(ld, "%s: no \"events\" section in configuration", path);

@@ -99,6 +99,17 @@ struct pt_conf_map_entry {
     struct pt_conf_complex value;
 };
 
+/* A "~RE VALUE;" or "~*RE VALUE;" line: tried after the exact keys, in config order;
+ * proxy/ compiles pattern (routing.h: pt_routing_map_regex). $1..$9 and the regex's named
+ * groups in value are the regex's captures. */
+struct pt_conf_map_regex {
+    const char *pattern; /* without the "~" or "~*" */
+    uint32_t pattern_len;
+    uint8_t caseless;
+    struct pt_conf_complex value;
+    struct pt_conf_origin origin; /* of the key */
+};
+
 struct pt_conf_map {
     const char *name; /* the new variable, without '$' */
     uint32_t name_len;
@@ -108,6 +119,71 @@ struct pt_conf_map {
     struct pt_conf_complex def; /* default: "" unless written */
     uint8_t ahead;              /* named by a map block further on, not read yet */
     struct pt_conf_map *next;   /* the config's maps, newest first */
+    struct pt_conf_map_regex *regexes; /* regex keys, config order */
+    uint32_t regex_count;
+};
+
+/* root / alias: a path that may hold variables ($1 from a regex location). A relative
+ * root is made absolute against the prefix at load. */
+struct pt_conf_path {
+    struct pt_conf_complex path; /* raw NULL: unset */
+};
+
+/* index FILE...: the names tried, in order, for a URI ending in '/'. */
+struct pt_conf_index {
+    struct pt_conf_complex *names;
+    uint32_t count;
+    uint8_t from_default; /* still nginx's default: the first directive replaces it */
+};
+
+/* try_files ITEM... LAST: items checked in order; LAST is "=code" or a URI. */
+struct pt_conf_try_files {
+    struct pt_conf_complex *items; /* count - 1 checks, then the fallback */
+    uint32_t count;
+    uint16_t fallback_code; /* "=code" as the last item; 0 when it is a URI */
+};
+
+/* types { type ext...; }: sorted by lower-case extension for a binary search. */
+struct pt_conf_type {
+    const char *ext;
+    const char *type;
+};
+
+struct pt_conf_types {
+    struct pt_conf_type *entries; /* NULL: nginx's built-in three (html, gif, jpg) */
+    uint32_t count;
+};
+
+enum pt_expires_mode {
+    PT_EXPIRES_OFF = 0,
+    PT_EXPIRES_EPOCH,
+    PT_EXPIRES_MAX,
+    PT_EXPIRES_TIME, /* now + time; a negative time gives Cache-Control: no-cache */
+};
+
+struct pt_conf_expires {
+    enum pt_expires_mode mode;
+    pt_msec_t time;
+};
+
+/* add_header NAME VALUE [always]. */
+struct pt_conf_header {
+    const char *name;
+    uint32_t name_len;
+    struct pt_conf_complex value;
+    uint8_t always; /* every status, not only 2xx and 3xx */
+};
+
+/* The add_header directives of a level: a level with any replaces its parent's. */
+struct pt_conf_headers {
+    struct pt_conf_header *list;
+    uint32_t count;
+};
+
+/* open_file_cache max=N [inactive=T] | off. */
+struct pt_conf_open_file_cache {
+    uint32_t max; /* 0: off */
+    pt_msec_t inactive; /* 60s */
 };
 
 /* The values a request runs with, settable at http, server and (most) location level and
@@ -136,6 +212,20 @@ struct pt_conf_http_values {
     uint8_t tcp_nodelay;                     /* on */
     struct pt_conf_return ret;               /* server and location only, not inherited */
     struct pt_conf_access_logs access_log;   /* logs/access.log combined */
+    /* static files (proxy/static.c) */
+    struct pt_conf_path root;             /* html */
+    struct pt_conf_path alias;            /* location only, not inherited */
+    struct pt_conf_index index;           /* index.html */
+    struct pt_conf_try_files try_files;   /* server and location, not inherited */
+    struct pt_conf_types types;           /* nginx's built-in three */
+    const char *default_type;             /* text/plain */
+    uint8_t sendfile;                     /* off */
+    uint8_t tcp_nopush;                   /* off */
+    uint8_t etag;                         /* on */
+    uint64_t sendfile_max_chunk;          /* 2m; 0: no limit */
+    struct pt_conf_expires expires;       /* off */
+    struct pt_conf_headers add_header;    /* none */
+    struct pt_conf_open_file_cache open_file_cache; /* off */
 };
 
 enum pt_loc_match {
@@ -180,6 +270,9 @@ struct pt_conf_server {
     struct pt_conf_location **locations; /* top-level locations, in config order */
     uint32_t location_count;
     struct pt_conf_origin origin;
+    struct pt_conf_origin *name_origins; /* names[i] was written at name_origins[i] (the
+                                          * default "" at the server block), for messages
+                                          * about a name such as an invalid regex */
 };
 
 /* One listening address, with the servers that listen on it. The master binds one socket

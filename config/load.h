@@ -58,6 +58,7 @@ struct pt_conf_setmask {
 
 struct pt_conf_server_b;
 struct pt_conf_location_b;
+struct pt_conf_group; /* capture_names.c */
 
 /* The block being walked. */
 struct pt_conf_scope {
@@ -85,6 +86,7 @@ struct pt_conf_load {
     struct pt_conf_setmask http_set;
     uint8_t has_events;
     uint8_t failed;
+    struct pt_conf_group *groups; /* named groups of the config's regexes (variables) */
 };
 
 /* Errors. Each formats the first error into ld->err (later ones are ignored, so the

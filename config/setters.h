@@ -36,6 +36,15 @@ PT_SETTER(pt_conf_set_large_buffers);
 PT_SETTER(pt_conf_set_return);
 PT_SETTER(pt_conf_set_server_name);
 
+/* setters_static.c */
+PT_SETTER(pt_conf_set_root); /* root and alias */
+PT_SETTER(pt_conf_set_index);
+PT_SETTER(pt_conf_set_try_files);
+PT_SETTER(pt_conf_set_types);
+PT_SETTER(pt_conf_set_expires);
+PT_SETTER(pt_conf_set_add_header);
+PT_SETTER(pt_conf_set_open_file_cache);
+
 /* setters_log.c */
 PT_SETTER(pt_conf_set_log_format);
 PT_SETTER(pt_conf_set_access_log);

@@ -95,6 +95,7 @@ PT_SETTER(pt_conf_set_server_name)
     for (uint32_t i = 1; i < node->word_count; i++) {
         if (sb->pub.name_count == sb->name_cap)
             return pt_conf_fail_plain(ld, "internal error: server_name count");
+        sb->pub.name_origins[sb->pub.name_count] = pt_conf_origin_of(ld, &node->words[i]);
         sb->pub.names[sb->pub.name_count++] = node->words[i].text;
     }
     return PT_OK;

@@ -3,7 +3,9 @@
  * The block is read here, not walked: its lines are keys, not directives. nginx knows
  * every map's variable wherever it is used; portico checks names as it reads, so
  * log_format and map first declare the maps written after them at the same level
- * (pt_conf_map_declare_ahead). Regex keys (~, ~*) are refused for now. */
+ * (pt_conf_map_declare_ahead). Regex keys (~RE, ~*RE) are kept as written, quoted or
+ * not (a regex with "{" or ";" needs quotes, and nginx reads "~..." as a regex either
+ * way); config/ links no regex library, so proxy/ compiles and checks them. */
 #include <string.h>
 
 #include "config/setters.h"
@@ -72,6 +74,27 @@ int pt_conf_map_declare_ahead(struct pt_conf_load *ld, const struct pt_conf_node
     return PT_OK;
 }
 
+/* A "~RE VALUE;" line. */
+static int parse_regex(struct pt_conf_load *ld, const struct pt_conf_node *line,
+                       struct pt_conf_map *map)
+{
+    const struct pt_conf_word *key = &line->words[0];
+    struct pt_conf_map_regex *re = &map->regexes[map->regex_count];
+    uint32_t skip = key->len > 1 && key->text[1] == '*' ? 2 : 1;
+
+    if (key->len == skip)
+        return pt_conf_fail(ld, key, "expected: ~REGEX VALUE; or ~*REGEX VALUE;",
+                            "empty regex in map");
+    re->pattern = key->text + skip;
+    re->pattern_len = key->len - skip;
+    re->caseless = skip == 2;
+    re->origin = pt_conf_origin_of(ld, key);
+    if (pt_conf_compile_complex(ld, &line->words[1], &re->value) != PT_OK)
+        return PT_ERROR;
+    map->regex_count++;
+    return PT_OK;
+}
+
 /* One "KEY VALUE;" line of the block. */
 static int parse_entry(struct pt_conf_load *ld, const struct pt_conf_node *line,
                        struct pt_conf_map *map, uint8_t *has_default)
@@ -87,8 +110,10 @@ static int parse_entry(struct pt_conf_load *ld, const struct pt_conf_node *line,
         *has_default = 1;
         return pt_conf_compile_complex(ld, &line->words[1], &map->def);
     }
+    if (key->text[0] == '~')
+        return parse_regex(ld, line, map);
     if (!key->quoted && (strcmp(key->text, "hostnames") == 0 ||
-                         strcmp(key->text, "volatile") == 0 || key->text[0] == '~' ||
+                         strcmp(key->text, "volatile") == 0 ||
                          strcmp(key->text, "include") == 0))
         return pt_conf_fail(ld, key, NULL, "\"%s\" in map is not supported yet",
                             pt_conf_show(ld, key->text, key->len));
@@ -120,7 +145,8 @@ PT_SETTER(pt_conf_set_map)
     for (const struct pt_conf_node *c = node->children; c; c = c->next)
         lines++;
     map->entries = pt_conf_alloc(ld, (lines ? lines : 1) * sizeof(*map->entries));
-    if (!map->entries)
+    map->regexes = pt_conf_alloc(ld, (lines ? lines : 1) * sizeof(*map->regexes));
+    if (!map->entries || !map->regexes)
         return PT_ERROR;
     for (const struct pt_conf_node *c = node->children; c; c = c->next) {
         if (parse_entry(ld, c, map, &has_default) != PT_OK)

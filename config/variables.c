@@ -2,7 +2,9 @@
  *
  * The syntax is nginx's: "$" then letters, digits and "_", or "${name}" to end a name
  * before text that would continue it; "$1".."$9" are a regex's captures (one digit: "$12"
- * is capture 1 then "2"). A "$" that starts no valid name is an error, as in nginx. */
+ * is capture 1 then "2"). A "$" that starts no valid name is an error, as in nginx. A
+ * name is known when portico computes it, a map defines it, or a regex of the config
+ * names a group so (capture_names.c gathers those before the walk). */
 #include <string.h>
 
 #include "config/registry.h"
@@ -151,7 +153,8 @@ int pt_conf_compile_complex(struct pt_conf_load *ld, const struct pt_conf_word *
             add_part(out, w->text + lit, i - lit, 0);
         if (scan_variable(ld, w, &i, &name, &len) != PT_OK)
             return PT_ERROR;
-        if (!pt_conf_variable_known(name, len) && !pt_conf_map_find(ld->cfg, name, len))
+        if (!pt_conf_variable_known(name, len) && !pt_conf_map_find(ld->cfg, name, len) &&
+            !pt_conf_group_known(ld, name, len))
             return fail_unknown(ld, w, name, len);
         add_part(out, name, len, 1);
         lit = i;

@@ -71,6 +71,7 @@ static void conn_free(struct pt_http_conn *hc)
     pt_request_free(hc->req);
     pt_buf_release(&hc->in);
     pt_buf_release(&hc->out);
+    pt_file_body_end(&hc->file, &hc->conn);
     pt_conn_close(&hc->conn);
     free(hc);
     pt_worker_connection_closed();
@@ -172,6 +173,12 @@ static enum step finish_request(struct pt_http_conn *hc)
         hc->in.start = hc->in.end = 0;
     pt_request_free(r);
     hc->req = NULL;
+    if (keep && hc->file.fd >= 0) {
+        /* The file leaves before anything a pipelined request would queue after it. */
+        hc->state = PT_CONN_FLUSH;
+        hc->after_flush = PT_CONN_HEAD;
+        return STEP_CONTINUE;
+    }
     if (keep) {
         hc->state = PT_CONN_HEAD;
         return STEP_CONTINUE;
@@ -390,6 +397,14 @@ static enum step on_flush(struct pt_http_conn *hc)
         if ((size_t)n < iov.iov_len)
             hc->conn.write_ready = 0; /* a short write means the socket buffer is full */
     }
+    if (hc->file.fd >= 0) {
+        int rc = pt_file_body_write(&hc->file, &hc->conn);
+        if (rc == 0)
+            return STEP_WAIT;
+        if (rc < 0)
+            return STEP_CLOSE;
+        pt_file_body_end(&hc->file, &hc->conn);
+    }
     pt_buf_release(&hc->out);
     return after_flush(hc);
 }
@@ -524,6 +539,7 @@ int pt_http_conn_open(int fd, const struct pt_conf_listener *listener,
         return -ENOMEM;
     }
     pt_conn_init(&hc->conn, fd, on_event, on_timer);
+    pt_file_body_clear(&hc->file);
     memcpy(&hc->conn.peer, peer, peer_len < sizeof(hc->conn.peer) ? peer_len : sizeof(hc->conn.peer));
     hc->listener = listener;
     hc->started_ms = pt_now_ms;

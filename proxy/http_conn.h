@@ -13,6 +13,7 @@
 #include "config/config.h"
 #include "core/buf.h"
 #include "core/conn.h"
+#include "proxy/file_body.h"
 
 struct pt_request;
 
@@ -29,6 +30,7 @@ struct pt_http_conn {
     const struct pt_conf_listener *listener;
     struct pt_buf in;  /* request bytes; in.start is the current request's first byte */
     struct pt_buf out; /* responses not yet written; out.start is the first unsent byte */
+    struct pt_file_body file; /* a static file's bytes, written after out (fd -1: none) */
     struct pt_request *req;
     struct pt_http_conn *idle_prev, *idle_next;
     uint64_t started_ms;

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/clock.h"
 #include "core/version.h"
@@ -87,6 +88,17 @@ static void put_head(struct pt_buf *out, const struct pt_response *r)
         put_uint(out, r->body_len);
         put(out, "\r\n", 2);
     }
+    if (r->last_modified) {
+        put_str(out, "Last-Modified: ");
+        pt_http_date_format(r->last_modified, out->data + out->end);
+        out->end += PT_HTTP_DATE_LEN;
+        put(out, "\r\n", 2);
+    }
+    if (r->location) {
+        put_str(out, "Location: ");
+        put(out, r->location, r->location_len);
+        put(out, "\r\n", 2);
+    }
     put_str(out, r->keep_alive ? "Connection: keep-alive\r\n" : "Connection: close\r\n");
     if (r->keep_alive && r->keep_alive_header_sec) {
         put_str(out, "Keep-Alive: timeout=");
@@ -97,17 +109,14 @@ static void put_head(struct pt_buf *out, const struct pt_response *r)
 
 int pt_response_append(struct pt_buf *out, const struct pt_response *r)
 {
-    size_t body = r->head_only || !has_body_fields(r->status) ? 0 : r->body_len;
-    size_t need = HEAD_ROOM + (r->location ? r->location_len + 16 : 0) + body;
+    size_t body = r->head_only || r->file_body || !has_body_fields(r->status) ? 0 : r->body_len;
+    size_t need = HEAD_ROOM + (r->location ? r->location_len + 16 : 0) + r->extra_len + body;
 
     if (reserve(out, need) != 0)
         return -ENOMEM;
     put_head(out, r);
-    if (r->location) {
-        put_str(out, "Location: ");
-        put(out, r->location, r->location_len);
-        put(out, "\r\n", 2);
-    }
+    if (r->extra_len)
+        put(out, r->extra, r->extra_len);
     put(out, "\r\n", 2);
     if (body)
         put(out, r->body, body);
@@ -122,4 +131,37 @@ int pt_response_append_continue(struct pt_buf *out)
         return -ENOMEM;
     put(out, line, sizeof(line) - 1);
     return 0;
+}
+
+void pt_http_date_format(time_t t, char *out)
+{
+    static const char days[] = "SunMonTueWedThuFriSat";
+    static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    struct tm tm;
+    char *p = out;
+
+    gmtime_r(&t, &tm);
+    memcpy(p, days + 3 * tm.tm_wday, 3);
+    p[3] = ',';
+    p[4] = ' ';
+    p[5] = (char)('0' + tm.tm_mday / 10);
+    p[6] = (char)('0' + tm.tm_mday % 10);
+    p[7] = ' ';
+    memcpy(p + 8, months + 3 * tm.tm_mon, 3);
+    p[11] = ' ';
+    int y = tm.tm_year + 1900;
+    p[12] = (char)('0' + y / 1000 % 10);
+    p[13] = (char)('0' + y / 100 % 10);
+    p[14] = (char)('0' + y / 10 % 10);
+    p[15] = (char)('0' + y % 10);
+    p[16] = ' ';
+    p[17] = (char)('0' + tm.tm_hour / 10);
+    p[18] = (char)('0' + tm.tm_hour % 10);
+    p[19] = ':';
+    p[20] = (char)('0' + tm.tm_min / 10);
+    p[21] = (char)('0' + tm.tm_min % 10);
+    p[22] = ':';
+    p[23] = (char)('0' + tm.tm_sec / 10);
+    p[24] = (char)('0' + tm.tm_sec % 10);
+    memcpy(p + 25, " GMT", 4);
 }

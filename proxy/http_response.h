@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "core/buf.h"
 
@@ -19,7 +20,15 @@ struct pt_response {
     size_t location_len;
     const char *body;
     size_t body_len;
+    /* Static files (proxy/static.c). */
+    time_t last_modified;     /* 0: no Last-Modified */
+    const char *extra;        /* more header lines, each ending in CRLF, after Connection */
+    size_t extra_len;
+    uint8_t file_body;        /* body_len bytes follow from a file: none are copied here */
 };
+
+/* "Sun, 06 Nov 1994 08:49:37 GMT" for t (PT_HTTP_DATE_LEN bytes, no NUL written). */
+void pt_http_date_format(time_t t, char *out);
 
 /* Appends r to out, growing it as needed. Returns 0 or -ENOMEM. */
 int pt_response_append(struct pt_buf *out, const struct pt_response *r);

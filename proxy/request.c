@@ -1,6 +1,6 @@
-/* proxy/request.c - a request's route and its answer (request.h). The content phase has
- * one handler so far, `return`; a location without one answers 404, as nginx does when
- * the file it would serve is missing. */
+/* proxy/request.c - a request's route and its answer (request.h). The content phase runs
+ * `return` when the location (or server) has one, else the static handler
+ * (proxy/static.h), whose internal redirects run the phase again. */
 #include "proxy/request.h"
 
 #include <arpa/inet.h>
@@ -17,6 +17,7 @@
 #include "proxy/location.h"
 #include "proxy/routing.h"
 #include "proxy/server_names.h"
+#include "proxy/static.h"
 #include "proxy/variables.h"
 #include "proxy/worker.h"
 
@@ -174,8 +175,8 @@ static void response_defaults(struct pt_response *resp, const struct pt_request 
 
 /* nginx's absolute_redirect: a Location that starts with '/' gets scheme, host and the
  * listener's port (unless 80). */
-static int absolute_location(const struct pt_request *r, const char *path, size_t len,
-                             struct pt_buf *loc)
+int pt_request_absolute_location(const struct pt_request *r, const char *path, size_t len,
+                                 struct pt_buf *loc)
 {
     static const struct pt_conf_part host = {"host", 4, 1};
     static const struct pt_conf_complex host_cv = {"$host", (struct pt_conf_part *)&host, 1};
@@ -235,7 +236,7 @@ static int respond_return(struct pt_request *r, const struct pt_conf_return *ret
     if (ret->has_text && return_text(r, &ret->text, &scratch, &text, &len) != 0)
         rc = -1;
     if (rc == 0 && is_redirect(ret->code) && text) {
-        if (len && text[0] == '/' && (rc = absolute_location(r, text, len, &loc)) == 0)
+        if (len && text[0] == '/' && (rc = pt_request_absolute_location(r, text, len, &loc)) == 0)
             text = loc.data, len = pt_buf_len(&loc);
         resp.location = text, resp.location_len = len;
     } else if (text) {
@@ -270,13 +271,19 @@ int pt_request_respond(struct pt_request *r)
 
     /* A server-level return runs before any location is looked at (nginx's server
      * rewrite phase). */
-    if (ret->code == 0)
-        ret = &r->values->ret;
-    if (ret->code == 444)
-        return -1;
-    if (ret->code)
-        return respond_return(r, ret);
-    return respond_page(r, 404);
+    for (int redirects = 0; redirects <= 10; redirects++) {
+        const struct pt_conf_return *lr = ret->code ? ret : &r->values->ret;
+        int rc;
+        if (lr->code == 444)
+            return -1;
+        if (lr->code)
+            return respond_return(r, lr);
+        rc = pt_static_respond(r);
+        if (rc != PT_STATIC_REDIRECT)
+            return rc;
+    }
+    /* nginx: "rewrite or internal redirection cycle" */
+    return respond_page(r, 500);
 }
 
 int pt_request_respond_error(struct pt_http_conn *hc, const struct pt_conf_http_values *v,

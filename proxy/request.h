@@ -58,6 +58,11 @@ const char *pt_request_uri(const struct pt_request *r, size_t *len);
  * connection must close without a response (return 444) or memory ran out. */
 int pt_request_respond(struct pt_request *r);
 
+/* nginx's absolute_redirect: "http://" + $host + ":port" (unless 80) + path into *loc
+ * (allocated here; the caller releases it). Returns 0 or -1. */
+int pt_request_absolute_location(const struct pt_request *r, const char *path, size_t len,
+                                 struct pt_buf *loc);
+
 /* Appends an error response (400, 408, 413 ...) that closes the connection. */
 int pt_request_respond_error(struct pt_http_conn *hc, const struct pt_conf_http_values *v,
                              uint16_t status);

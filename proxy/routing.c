@@ -60,29 +60,49 @@ static uint32_t count_regex_locations(struct pt_conf_location *const *locs, uint
     return count;
 }
 
+/* Compiles pattern for key, or fills err at origin ("invalid regex ..."). */
+static int add_regex(struct pt_routing *rt, const void *key, const char *pattern,
+                     uint32_t len, int caseless, const struct pt_conf_origin *origin,
+                     char *err, size_t errlen)
+{
+    char msg[300], text[400];
+    struct pt_regex *re = pt_regex_new(pattern, len, caseless, msg, sizeof(msg));
+
+    if (re == NULL) {
+        snprintf(text, sizeof(text), "invalid regex \"%.*s\": %s", (int)len, pattern, msg);
+        pt_config_error_at(rt->cfg, origin, pattern, len, text, err, errlen);
+        return -1;
+    }
+    put(rt, key, re, ENTRY_REGEX);
+    return 0;
+}
+
 static int add_locations(struct pt_routing *rt, struct pt_conf_location *const *locs,
                          uint32_t n, char *err, size_t errlen)
 {
-    char msg[300];
-
     for (uint32_t i = 0; i < n; i++) {
         const struct pt_conf_location *loc = locs[i];
         int caseless = loc->match == PT_LOC_REGEX_CASELESS;
-        if (loc->match == PT_LOC_REGEX || caseless) {
-            struct pt_regex *re = pt_regex_new(loc->pattern, loc->pattern_len, caseless, msg,
-                                               sizeof(msg));
-            if (re == NULL) {
-                char text[400];
-                snprintf(text, sizeof(text), "invalid regex \"%.*s\": %s",
-                         (int)loc->pattern_len, loc->pattern, msg);
-                pt_config_error_at(rt->cfg, &loc->origin, loc->pattern, loc->pattern_len, text,
-                                   err, errlen);
-                return -1;
-            }
-            put(rt, loc, re, ENTRY_REGEX);
-        }
+        if ((loc->match == PT_LOC_REGEX || caseless) &&
+            add_regex(rt, loc, loc->pattern, loc->pattern_len, caseless, &loc->origin, err,
+                      errlen) != 0)
+            return -1;
         if (add_locations(rt, loc->children, loc->child_count, err, errlen) != 0)
             return -1;
+    }
+    return 0;
+}
+
+/* Every map's regex keys, keyed by the struct pt_conf_map_regex. */
+static int add_map_regexes(struct pt_routing *rt, char *err, size_t errlen)
+{
+    for (const struct pt_conf_map *m = rt->cfg->maps; m; m = m->next) {
+        for (uint32_t i = 0; i < m->regex_count; i++) {
+            const struct pt_conf_map_regex *mr = &m->regexes[i];
+            if (add_regex(rt, mr, mr->pattern, mr->pattern_len, mr->caseless, &mr->origin, err,
+                          errlen) != 0)
+                return -1;
+        }
     }
     return 0;
 }
@@ -94,6 +114,8 @@ static int init_slots(struct pt_routing *rt)
 
     for (uint32_t i = 0; i < cfg->server_count; i++)
         n += count_regex_locations(cfg->servers[i]->locations, cfg->servers[i]->location_count);
+    for (const struct pt_conf_map *m = cfg->maps; m; m = m->next)
+        n += m->regex_count;
     while (size < n * 2)
         size *= 2;
     rt->slots = calloc(size, sizeof(*rt->slots));
@@ -110,7 +132,8 @@ struct pt_routing *pt_routing_new(const struct pt_config *cfg, char *err, size_t
         goto fail;
     }
     for (uint32_t i = 0; i < cfg->listener_count; i++) {
-        struct pt_server_names *sn = pt_server_names_new(cfg->listeners[i], err, errlen);
+        struct pt_server_names *sn = pt_server_names_new(cfg, cfg->listeners[i], err,
+                                                            errlen);
         if (sn == NULL)
             goto fail;
         put(rt, cfg->listeners[i], sn, ENTRY_NAMES);
@@ -119,6 +142,8 @@ struct pt_routing *pt_routing_new(const struct pt_config *cfg, char *err, size_t
         if (add_locations(rt, cfg->servers[i]->locations, cfg->servers[i]->location_count, err,
                           errlen) != 0)
             goto fail;
+    if (add_map_regexes(rt, err, errlen) != 0)
+        goto fail;
     return rt;
 fail:
     pt_routing_free(rt);
@@ -171,6 +196,12 @@ const struct pt_regex *pt_routing_regex(const struct pt_routing *rt,
                                         const struct pt_conf_location *loc)
 {
     return lookup(rt, loc);
+}
+
+const struct pt_regex *pt_routing_map_regex(const struct pt_routing *rt,
+                                            const struct pt_conf_map_regex *mr)
+{
+    return lookup(rt, mr);
 }
 
 long pt_request_capture(const struct pt_request *r, unsigned n, const char **out)

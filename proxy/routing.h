@@ -1,5 +1,6 @@
 /* proxy/routing.h - what routing builds from a config snapshot: a server-name table per
- * listener (proxy/server_names.h) and the compiled regex of every regex location. config/
+ * listener (proxy/server_names.h), the compiled regex of every regex location and of
+ * every map regex key (proxy/variables.c matches those). config/
  * owns the structs it describes and keeps them immutable, so these live in a side table
  * keyed by the config struct's address.
  *
@@ -40,6 +41,10 @@ const struct pt_server_names *pt_routing_names(const struct pt_routing *rt,
 /* loc's compiled regex; NULL for a location that is not a regex one. */
 const struct pt_regex *pt_routing_regex(const struct pt_routing *rt,
                                         const struct pt_conf_location *loc);
+
+/* mr's compiled regex (a map's ~RE key of the routing's config). */
+const struct pt_regex *pt_routing_map_regex(const struct pt_routing *rt,
+                                            const struct pt_conf_map_regex *mr);
 
 /* Variables from the request's regex matches. $n (n 0..9): the last regex that matched
  * (a location's, else the server_name's). A named group: the location regex's, else the

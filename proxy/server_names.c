@@ -32,6 +32,7 @@ struct pt_server_names {
     struct name_regex *regexes; /* in config order */
     uint32_t regex_count;
     const struct pt_conf_server *default_server;
+    const struct pt_config *cfg; /* while building: for messages (pt_config_error_at) */
 };
 
 static uint32_t hash_bytes(const char *s, size_t len)
@@ -115,16 +116,17 @@ static int has_upper(const char *s, size_t len)
     return 0;
 }
 
+/* A ~regex name; an invalid one is reported at the name itself (origin). */
 static int add_regex(struct pt_server_names *sn, const char *pat, const struct pt_conf_server *srv,
-                     char *err, size_t errlen)
+                     const struct pt_conf_origin *origin, char *err, size_t errlen)
 {
-    char msg[300];
+    char msg[300], text[400];
     size_t len = strlen(pat);
     struct pt_regex *re = pt_regex_new(pat, len, has_upper(pat, len), msg, sizeof(msg));
 
     if (re == NULL) {
-        snprintf(err, errlen, "%s:%u:%u: invalid regex \"%s\" in server_name: %s",
-                 srv->origin.file, srv->origin.line, srv->origin.col, pat, msg);
+        snprintf(text, sizeof(text), "invalid regex \"%s\" in server_name: %s", pat, msg);
+        pt_config_error_at(sn->cfg, origin, pat, len, text, err, errlen);
         return -1;
     }
     sn->regexes[sn->regex_count++] = (struct name_regex){re, srv};
@@ -132,13 +134,14 @@ static int add_regex(struct pt_server_names *sn, const char *pat, const struct p
 }
 
 /* Files one server_name value under its kind. */
-static int add_name(struct pt_server_names *sn, const char *name,
-                    const struct pt_conf_server *srv, char *err, size_t errlen)
+static int add_name(struct pt_server_names *sn, const struct pt_conf_server *srv, uint32_t i,
+                    char *err, size_t errlen)
 {
+    const char *name = srv->names[i];
     size_t len = strlen(name);
 
     if (name[0] == '~')
-        return add_regex(sn, name + 1, srv, err, errlen);
+        return add_regex(sn, name + 1, srv, &srv->name_origins[i], err, errlen);
     if (len >= 2 && name[0] == '*' && name[1] == '.')
         return hash_add(&sn->head, name + 2, len - 2, 0, srv);
     if (len >= 2 && name[0] == '.')
@@ -156,7 +159,7 @@ static int add_server(struct pt_server_names *sn, const struct pt_conf_server *s
     if (srv->name_count == 0)
         return hash_add(&sn->exact, "", 0, 0, srv); /* nginx's default name is "" */
     for (uint32_t i = 0; i < srv->name_count; i++)
-        if (add_name(sn, srv->names[i], srv, err, errlen) != 0)
+        if (add_name(sn, srv, i, err, errlen) != 0)
             return -1;
     return 0;
 }
@@ -170,7 +173,8 @@ static uint32_t count_names(const struct pt_conf_listener *l)
     return n;
 }
 
-struct pt_server_names *pt_server_names_new(const struct pt_conf_listener *l, char *err,
+struct pt_server_names *pt_server_names_new(const struct pt_config *cfg,
+                                            const struct pt_conf_listener *l, char *err,
                                             size_t errlen)
 {
     struct pt_server_names *sn = calloc(1, sizeof(*sn));
@@ -182,6 +186,7 @@ struct pt_server_names *pt_server_names_new(const struct pt_conf_listener *l, ch
         goto fail;
     }
     sn->default_server = l->default_server;
+    sn->cfg = cfg;
     for (uint32_t i = 0; i < l->server_count; i++)
         if (add_server(sn, l->servers[i], err, errlen) != 0)
             goto fail;

@@ -26,9 +26,11 @@
 
 struct pt_server_names; /* opaque */
 
-/* Builds l's table. Returns it, or NULL with err filled: an invalid regex names the
- * server block's file:line:col (config/ keeps no position per name) and the pattern. */
-struct pt_server_names *pt_server_names_new(const struct pt_conf_listener *l, char *err,
+/* Builds l's table (l belongs to cfg, which must outlive it). Returns it, or NULL with
+ * err filled: an invalid regex in pt_config_error_at's shape, at the name itself
+ * ("FILE:LINE:COL: invalid regex \"RE\" in server_name: MESSAGE", the line, a caret). */
+struct pt_server_names *pt_server_names_new(const struct pt_config *cfg,
+                                            const struct pt_conf_listener *l, char *err,
                                             size_t errlen);
 void pt_server_names_free(struct pt_server_names *sn); /* NULL is a no-op */
 

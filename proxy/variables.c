@@ -24,6 +24,10 @@ struct out {
     int failed;
     const struct pt_log_response *resp; /* NULL outside a log line */
     uint32_t depth;                     /* maps being evaluated */
+    /* Inside the value of a map's regex key: that match, which $1..$9 and its named
+     * groups read (nginx), and the map's source it matched. NULL elsewhere. */
+    const struct pt_captures *caps;
+    const char *subject;
 };
 
 static void append_var(struct out *o, const struct pt_request *r, const char *n, uint32_t len);
@@ -198,11 +202,13 @@ static void append_host(struct out *o, const struct pt_request *r)
         append(o, s->names[0], strlen(s->names[0]));
 }
 
-/* $1..$9: the captures of the regex that chose the location (else the server). */
+/* $1..$9: the captures of the map regex whose value is being expanded, else of the
+ * regex that chose the location (else the server). */
 static void append_capture(struct out *o, const struct pt_request *r, unsigned n)
 {
     const char *text;
-    long len = pt_request_capture(r, n, &text);
+    long len = o->caps ? pt_captures_get(o->caps, o->subject, n, &text)
+                       : pt_request_capture(r, n, &text);
 
     if (len > 0)
         append(o, text, (size_t)len);
@@ -371,39 +377,82 @@ static int append_response_var(struct out *o, const char *n, uint32_t len)
     return 1;
 }
 
-/* A map's value: the source evaluated, then the matching key's value (or the default). */
-static void append_map(struct out *o, const struct pt_request *r, const struct pt_conf_map *m)
+static void append_parts(struct out *o, const struct pt_request *r,
+                         const struct pt_conf_complex *cv)
 {
-    struct pt_buf src = {0};
-    struct out so = {&src, 0, o->resp, o->depth + 1};
-    const struct pt_conf_complex *value = &m->def;
-
-    if (o->depth >= PT_MAP_DEPTH)
-        return;
-    for (uint32_t i = 0; i < m->source.part_count; i++) {
-        const struct pt_conf_part *p = &m->source.parts[i];
-        if (p->is_var)
-            append_var(&so, r, p->text, p->len);
-        else
-            append(&so, p->text, p->len);
-    }
-    for (uint32_t i = 0; i < m->entry_count; i++) {
-        const struct pt_conf_map_entry *e = &m->entries[i];
-        if (e->key_len == pt_buf_len(&src) && memcmp(e->key, src.data, e->key_len) == 0) {
-            value = &e->value;
-            break;
-        }
-    }
-    pt_buf_release(&src);
-    o->depth++;
-    for (uint32_t i = 0; i < value->part_count; i++) {
-        const struct pt_conf_part *p = &value->parts[i];
+    for (uint32_t i = 0; i < cv->part_count; i++) {
+        const struct pt_conf_part *p = &cv->parts[i];
         if (p->is_var)
             append_var(o, r, p->text, p->len);
         else
             append(o, p->text, p->len);
     }
-    o->depth--;
+}
+
+/* The first regex key of m matching subject, its match in *caps; NULL when none does.
+ * nginx tries them after the exact keys, in config order. */
+static const struct pt_conf_map_regex *match_map_regex(const struct pt_conf_map *m,
+                                                       const char *subject, size_t len,
+                                                       struct pt_captures *caps)
+{
+    const struct pt_routing *rt = m->regex_count ? pt_routing_for(pt_worker.cfg) : NULL;
+
+    for (uint32_t i = 0; rt && i < m->regex_count; i++) {
+        const struct pt_regex *re = pt_routing_map_regex(rt, &m->regexes[i]);
+        if (re && pt_regex_match(re, subject, len, caps) == 1)
+            return &m->regexes[i];
+    }
+    return NULL;
+}
+
+/* A map's value: the source evaluated, then the matching key's value (exact keys
+ * first, then regex keys), or the default. */
+static void append_map(struct out *o, const struct pt_request *r, const struct pt_conf_map *m)
+{
+    struct pt_buf src = {0};
+    struct out so = {&src, 0, o->resp, o->depth + 1, NULL, NULL};
+    struct out vo = *o;
+    const struct pt_conf_complex *value = &m->def;
+    const struct pt_conf_map_regex *mr;
+    struct pt_captures caps;
+    const char *subject;
+    size_t len;
+
+    if (o->depth >= PT_MAP_DEPTH)
+        return;
+    append_parts(&so, r, &m->source);
+    subject = src.data ? src.data + src.start : ""; /* PCRE2 10.42 refuses NULL */
+    len = pt_buf_len(&src);
+    for (uint32_t i = 0; i < m->entry_count && value == &m->def; i++) {
+        const struct pt_conf_map_entry *e = &m->entries[i];
+        if (e->key_len == len && memcmp(e->key, subject, len) == 0)
+            value = &e->value;
+    }
+    if (value == &m->def && (mr = match_map_regex(m, subject, len, &caps)) != NULL) {
+        value = &mr->value;
+        vo.caps = &caps;
+        vo.subject = subject;
+    }
+    vo.depth++;
+    append_parts(&vo, r, value);
+    o->failed |= vo.failed;
+    pt_buf_release(&src); /* after the value: its captures point into it */
+}
+
+/* A named group: the map match being expanded, else the request's regexes. */
+static void append_named_capture(struct out *o, const struct pt_request *r, const char *n,
+                                 uint32_t len)
+{
+    const char *text;
+    long got;
+    int g;
+
+    if (o->caps && (g = pt_regex_group(o->caps->re, n, len)) > 0)
+        got = pt_captures_get(o->caps, o->subject, (uint32_t)g, &text);
+    else
+        got = pt_request_capture_named(r, n, len, &text);
+    if (got > 0)
+        append(o, text, (size_t)got);
 }
 
 static void append_other(struct out *o, const struct pt_request *r, const char *n, uint32_t len)
@@ -425,6 +474,8 @@ static void append_other(struct out *o, const struct pt_request *r, const char *
         return;
     else if (pt_worker.cfg && (m = pt_conf_map_find(pt_worker.cfg, n, len)) != NULL)
         append_map(o, r, m);
+    else
+        append_named_capture(o, r, n, len);
 }
 
 static void append_var(struct out *o, const struct pt_request *r, const char *n, uint32_t len)
@@ -485,7 +536,7 @@ int pt_complex_eval_log(const struct pt_request *r, const struct pt_log_response
                         enum pt_log_escape escape, const struct pt_conf_complex *cv,
                         struct pt_buf *out)
 {
-    struct out o = {out, 0, resp, 0};
+    struct out o = {out, 0, resp, 0, NULL, NULL};
 
     for (uint32_t i = 0; i < cv->part_count; i++) {
         const struct pt_conf_part *p = &cv->parts[i];
@@ -504,7 +555,7 @@ int pt_complex_eval_log(const struct pt_request *r, const struct pt_log_response
 int pt_complex_eval(const struct pt_request *r, const struct pt_conf_complex *cv,
                     struct pt_buf *out)
 {
-    struct out o = {out, 0, NULL, 0};
+    struct out o = {out, 0, NULL, 0, NULL, NULL};
 
     for (uint32_t i = 0; i < cv->part_count; i++) {
         const struct pt_conf_part *p = &cv->parts[i];

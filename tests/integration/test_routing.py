@@ -81,6 +81,31 @@ def test_locations():
         t.eq(body(SRV.ports[1], get(uri)), want, f"location for {uri}")
 
 
+# Named groups as variables: a server_name's, and a location's, which wins over the
+# server_name's for a name both have; $1 is the location's match.
+CAPTURES = r"""
+    server { listen 127.0.0.1:{port1}; server_name ~^(?<sub>[a-z]+)\.example\.com$;
+             location / { return 200 "$sub"; }
+             location ~ ^/u/(?<user>[a-z]+)/(\d+)$ { return 200 "$sub:$user:$2:$1"; }
+             location ~ ^/s/(?<sub>[a-z]+)$ { return 200 "$sub"; } }
+    server { listen 127.0.0.1:{port1}; server_name plain.test;
+             location ~ ^/(?<first>[^/]+) { return 200 "[$first][$sub]"; } }
+"""
+
+
+def test_named_captures():
+    port = CAPS.ports[0]
+    t.eq(body(port, get("/", "shop.example.com")), "shop", "$sub from server_name")
+    t.eq(body(port, get("/u/bob/42", "shop.example.com")), "shop:bob:42:bob",
+         "location groups, server_name groups and $n together")
+    t.eq(body(port, get("/s/loc", "shop.example.com")), "loc",
+         "a name in both: the location's")
+    t.eq(body(port, get("/abc/d", "plain.test")), "[abc][]",
+         "a group of another server's regex is empty here")
+
+
 with Server(HTTP, nports=3) as SRV:
     t.run(test_server_names, test_locations)
+with Server(CAPTURES, nports=1) as CAPS:
+    t.run(test_named_captures)
 t.done()

@@ -144,7 +144,7 @@ static void test_refusals(void)
     expect_refused("log_format a '$nosuch';", "unknown \"nosuch\" variable", "unknown variable");
     expect_refused("server { log_format a x; }", "\"log_format\" directive is not allowed here",
                    "log_format is http only");
-    expect_refused("map $uri $m { ~^/a 1; }", "not supported yet", "regex keys are refused");
+    expect_refused("map $uri $m { ~ 1; }", "empty regex in map", "an empty regex key");
     expect_refused("map $uri $m { a 1; a 2; }", "conflicting parameter", "duplicate keys");
     expect_refused("map $uri $host { }", "duplicate \"host\" variable", "a built-in name");
     expect_refused("map $uri $m { } map $uri $m { }", "duplicate \"m\" variable", "a map twice");

@@ -1,0 +1,465 @@
+/* proxy/static_file.c - static_file.h.
+ *
+ * The request headers read here (dates, entity tags, Range) are small and parsed by the
+ * strict helpers at the end of this file.
+ * TODO(parser/): they belong in Ragel machines under parser/ (DESIGN.md); until then they
+ * accept only the exact forms written below. */
+#include "proxy/static_file.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "proxy/file_body.h"
+#include "proxy/http_conn.h"
+#include "proxy/http_response.h"
+#include "proxy/http_status.h"
+#include "proxy/open_file_cache.h"
+#include "proxy/request.h"
+#include "proxy/variables.h"
+
+struct range {
+    uint64_t start, len;
+};
+
+enum range_result { RANGE_NONE, RANGE_ONE, RANGE_BAD };
+
+/* ---- request headers ---- */
+
+static const char *request_header(const struct pt_request *r, const char *name, size_t *len)
+{
+    const char *base = r->hc->in.data + r->hc->in.start;
+    size_t nlen = strlen(name);
+
+    for (uint16_t i = 0; i < r->head.head.header_count; i++) {
+        const struct pt_http_header *h = &r->head.head.headers[i];
+        if (h->name.len == nlen && strncasecmp(base + h->name.off, name, nlen) == 0) {
+            *len = h->value.len;
+            return base + h->value.off;
+        }
+    }
+    return NULL;
+}
+
+static int two_digits(const char *s, int *out)
+{
+    if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9')
+        return -1;
+    *out = (s[0] - '0') * 10 + (s[1] - '0');
+    return 0;
+}
+
+/* IMF-fixdate only: "Sun, 06 Nov 1994 08:49:37 GMT". */
+static int parse_http_date(const char *s, size_t len, time_t *out)
+{
+    static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    struct tm tm = {0};
+    int c1, c2;
+    const char *m;
+
+    if (len != PT_HTTP_DATE_LEN || s[3] != ',' || s[4] != ' ' || s[7] != ' ' ||
+        s[11] != ' ' || s[16] != ' ' || s[19] != ':' || s[22] != ':' ||
+        memcmp(s + 25, " GMT", 4) != 0)
+        return -1;
+    if (two_digits(s + 5, &tm.tm_mday) || two_digits(s + 12, &c1) || two_digits(s + 14, &c2) ||
+        two_digits(s + 17, &tm.tm_hour) || two_digits(s + 20, &tm.tm_min) ||
+        two_digits(s + 23, &tm.tm_sec))
+        return -1;
+    m = memmem(months, 36, s + 8, 3);
+    if (m == NULL || (m - months) % 3)
+        return -1;
+    tm.tm_mon = (int)(m - months) / 3;
+    tm.tm_year = c1 * 100 + c2 - 1900;
+    *out = timegm(&tm);
+    return 0;
+}
+
+/* If-None-Match, weak comparison (RFC 9110 13.1.2): "*", or a list of tags. */
+static int etag_list_matches(const char *s, size_t len, const char *etag, size_t elen)
+{
+    const char *end = s + len;
+
+    if (len == 1 && s[0] == '*')
+        return 1;
+    while (s < end) {
+        while (s < end && (*s == ' ' || *s == ',' || *s == '\t'))
+            s++;
+        if (end - s >= 2 && s[0] == 'W' && s[1] == '/')
+            s += 2;
+        if ((size_t)(end - s) >= elen && memcmp(s, etag, elen) == 0 &&
+            (s + elen == end || s[elen] == ',' || s[elen] == ' ' || s[elen] == '\t'))
+            return 1;
+        while (s < end && *s != ',')
+            s++;
+    }
+    return 0;
+}
+
+static int parse_u64(const char **p, const char *end, uint64_t *out)
+{
+    uint64_t v = 0;
+    const char *s = *p;
+
+    if (s == end || *s < '0' || *s > '9')
+        return -1;
+    for (; s < end && *s >= '0' && *s <= '9'; s++) {
+        if (v > (UINT64_MAX - 9) / 10)
+            return -1;
+        v = v * 10 + (uint64_t)(*s - '0');
+    }
+    *p = s;
+    *out = v;
+    return 0;
+}
+
+/* "bytes=a-b", "bytes=a-", "bytes=-n" against size. Several ranges: RANGE_NONE (the whole
+ * file; nginx would send multipart/byteranges). */
+static enum range_result parse_range(const char *s, size_t len, uint64_t size, struct range *out)
+{
+    const char *p = s + 6, *end = s + len;
+    uint64_t a = 0, b = UINT64_MAX;
+    int suffix = 0;
+
+    if (len < 6 || strncasecmp(s, "bytes=", 6) != 0)
+        return RANGE_NONE;
+    if (memchr(p, ',', (size_t)(end - p)))
+        return RANGE_NONE;
+    while (p < end && *p == ' ')
+        p++;
+    if (p < end && *p == '-')
+        suffix = 1;
+    else if (parse_u64(&p, end, &a) != 0)
+        return RANGE_BAD;
+    if (p == end || *p++ != '-')
+        return RANGE_BAD;
+    if (p < end && parse_u64(&p, end, &b) != 0)
+        return RANGE_BAD;
+    while (p < end && *p == ' ')
+        p++;
+    if (p != end || (suffix && b == UINT64_MAX))
+        return RANGE_BAD;
+    if (suffix) {
+        a = b < size ? size - b : 0;
+        b = size - 1;
+        if (size == 0 || a > b)
+            return RANGE_BAD;
+    }
+    if (a >= size || a > b)
+        return RANGE_BAD;
+    if (b >= size)
+        b = size - 1;
+    *out = (struct range){a, b - a + 1};
+    return RANGE_ONE;
+}
+
+/* ---- response headers ---- */
+
+static int add(struct pt_buf *x, const char *s, size_t n)
+{
+    if (pt_buf_room(x) < n && pt_buf_grow(x, x->end + (uint32_t)n + 256) != 0)
+        return -1;
+    memcpy(x->data + x->end, s, n);
+    x->end += (uint32_t)n;
+    return 0;
+}
+
+static int addf(struct pt_buf *x, const char *fmt, unsigned long long v)
+{
+    char line[96];
+    int n = snprintf(line, sizeof(line), fmt, v);
+
+    return add(x, line, (size_t)n);
+}
+
+/* The statuses nginx's expires and (without "always") add_header apply to. */
+static int status_takes_headers(uint16_t status)
+{
+    return status == 200 || status == 201 || status == 204 || status == 206 ||
+           status == 301 || status == 302 || status == 303 || status == 304 ||
+           status == 307 || status == 308;
+}
+
+static int put_expires(struct pt_buf *x, const struct pt_conf_expires *e)
+{
+    char date[PT_HTTP_DATE_LEN];
+    long long sec = e->time / 1000;
+
+    switch (e->mode) {
+    case PT_EXPIRES_OFF:
+        return 0;
+    case PT_EXPIRES_EPOCH:
+        return add(x, "Expires: Thu, 01 Jan 1970 00:00:01 GMT\r\nCache-Control: no-cache\r\n", 67);
+    case PT_EXPIRES_MAX:
+        return add(x, "Expires: Thu, 31 Dec 2037 23:55:55 GMT\r\n"
+                      "Cache-Control: max-age=315360000\r\n", 74);
+    case PT_EXPIRES_TIME:
+        break;
+    }
+    pt_http_date_format(pt_now_sec + sec, date);
+    if (add(x, "Expires: ", 9) || add(x, date, sizeof(date)) || add(x, "\r\n", 2))
+        return -1;
+    if (sec < 0)
+        return add(x, "Cache-Control: no-cache\r\n", 25);
+    return addf(x, "Cache-Control: max-age=%llu\r\n", (unsigned long long)sec);
+}
+
+/* Expires and add_header lines for status, into x. */
+static int put_additions(const struct pt_request *r, uint16_t status, struct pt_buf *x)
+{
+    const struct pt_conf_http_values *v = r->values;
+    int regular = status_takes_headers(status);
+
+    if (regular && put_expires(x, &v->expires) != 0)
+        return -1;
+    for (uint32_t i = 0; i < v->add_header.count; i++) {
+        const struct pt_conf_header *h = &v->add_header.list[i];
+        uint32_t mark = x->end;
+        if (!regular && !h->always)
+            continue;
+        if (add(x, h->name, h->name_len) || add(x, ": ", 2) ||
+            pt_complex_eval(r, &h->value, x) != 0)
+            return -1;
+        if (x->end == mark + h->name_len + 2) { /* an empty value: no header, as nginx */
+            x->end = mark;
+            continue;
+        }
+        if (add(x, "\r\n", 2))
+            return -1;
+    }
+    return 0;
+}
+
+static void response_init(struct pt_response *resp, const struct pt_request *r, uint16_t status)
+{
+    memset(resp, 0, sizeof(*resp));
+    resp->status = status;
+    resp->keep_alive = r->keep_alive;
+    resp->head_only = r->head.method_id == PT_METHOD_HEAD;
+    resp->server_tokens = r->values->server_tokens;
+    resp->keep_alive_header_sec = (uint32_t)(r->values->keepalive_header_timeout / 1000);
+}
+
+int pt_static_page(struct pt_request *r, uint16_t status, const char *location, size_t loc_len)
+{
+    struct pt_response resp;
+    struct pt_buf x = {0};
+    int rc = -1;
+
+    response_init(&resp, r, status);
+    resp.body = pt_http_error_page(status, resp.server_tokens, &resp.body_len);
+    resp.content_type = resp.body ? "text/html" : NULL;
+    resp.location = location;
+    resp.location_len = loc_len;
+    if (pt_buf_alloc(&x, 1024) == 0 && put_additions(r, status, &x) == 0) {
+        resp.extra = x.data;
+        resp.extra_len = pt_buf_len(&x);
+        rc = pt_response_append(&r->hc->out, &resp);
+    }
+    pt_buf_release(&x);
+    return rc;
+}
+
+/* ---- the file ---- */
+
+static const struct pt_conf_type builtin_types[] = {
+    {"gif", "image/gif"}, {"html", "text/html"}, {"jpg", "image/jpeg"},
+};
+
+static const char *content_type(const struct pt_conf_http_values *v, const char *uri, size_t len)
+{
+    const struct pt_conf_type *t = v->types.entries ? v->types.entries : builtin_types;
+    size_t lo = 0, hi = v->types.entries ? v->types.count : 3, n = 0;
+    char ext[32];
+    size_t i = len;
+
+    while (i > 0 && uri[i - 1] != '.' && uri[i - 1] != '/')
+        i--;
+    if (i == 0 || uri[i - 1] != '.' || len - i >= sizeof(ext))
+        return v->default_type;
+    for (; i < len; i++)
+        ext[n++] = (char)(uri[i] >= 'A' && uri[i] <= 'Z' ? uri[i] + 32 : uri[i]);
+    ext[n] = '\0';
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(ext, t[mid].ext);
+        if (c == 0)
+            return t[mid].type;
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return v->default_type;
+}
+
+/* nginx's not-modified filter: every conditional given must hold for a 304. */
+static int not_modified(const struct pt_request *r, const struct stat *st, const char *etag,
+                        size_t elen)
+{
+    size_t ims_len, inm_len;
+    const char *ims = request_header(r, "If-Modified-Since", &ims_len);
+    const char *inm = request_header(r, "If-None-Match", &inm_len);
+    time_t t;
+
+    if (!ims && !inm)
+        return 0;
+    if (ims && (parse_http_date(ims, ims_len, &t) != 0 || t != st->st_mtime))
+        return 0;
+    if (inm && (elen == 0 || !etag_list_matches(inm, inm_len, etag, elen)))
+        return 0;
+    return 1;
+}
+
+/* Range, unless If-Range names another version (an entity tag compared strongly, or a
+ * date compared exactly, as nginx). */
+static enum range_result wanted_range(const struct pt_request *r, const struct stat *st,
+                                      const char *etag, size_t elen, struct range *out)
+{
+    size_t len, ir_len;
+    const char *range = request_header(r, "Range", &len);
+    const char *ir = request_header(r, "If-Range", &ir_len);
+    time_t t;
+
+    if (!range)
+        return RANGE_NONE;
+    if (ir && ir_len && ir[0] == '"' && (ir_len != elen || memcmp(ir, etag, elen) != 0))
+        return RANGE_NONE;
+    if (ir && ir_len && ir[0] != '"' &&
+        (parse_http_date(ir, ir_len, &t) != 0 || t != st->st_mtime))
+        return RANGE_NONE;
+    return parse_range(range, len, (uint64_t)st->st_size, out);
+}
+
+static void attach_body(struct pt_request *r, int fd, void *cache_entry, const struct range *rg)
+{
+    const struct pt_conf_http_values *v = r->values;
+    struct pt_file_body *fb = &r->hc->file;
+
+    fb->fd = fd;
+    fb->cache_entry = cache_entry;
+    fb->offset = (off_t)rg->start;
+    fb->remaining = rg->len;
+    fb->use_sendfile = v->sendfile;
+    fb->max_chunk = v->sendfile_max_chunk;
+    if (v->sendfile && v->tcp_nopush)
+        pt_file_body_cork(fb, &r->hc->conn);
+}
+
+static void release_fd(int fd, void *cache_entry)
+{
+    if (cache_entry)
+        pt_open_file_cache_release(cache_entry);
+    else
+        close(fd);
+}
+
+/* ETag, expires, add_header, then Accept-Ranges or Content-Range (nginx's order). */
+static int file_headers(const struct pt_request *r, uint16_t status, const char *etag,
+                        size_t elen, const struct range *rg, uint64_t size, struct pt_buf *x)
+{
+    if (elen && (add(x, "ETag: ", 6) || add(x, etag, elen) || add(x, "\r\n", 2)))
+        return -1;
+    if (put_additions(r, status, x) != 0)
+        return -1;
+    if (status == 200)
+        return add(x, "Accept-Ranges: bytes\r\n", 22);
+    if (status == 206) {
+        char line[96];
+        int n = snprintf(line, sizeof(line), "Content-Range: bytes %llu-%llu/%llu\r\n",
+                         (unsigned long long)rg->start,
+                         (unsigned long long)(rg->start + rg->len - 1),
+                         (unsigned long long)size);
+        return add(x, line, (size_t)n);
+    }
+    return 0;
+}
+
+/* 416 with Content-Range: bytes * /size, as nginx. */
+static int respond_416(struct pt_request *r, uint64_t size)
+{
+    struct pt_response resp;
+    struct pt_buf x = {0};
+    int rc = -1;
+
+    response_init(&resp, r, 416);
+    resp.body = pt_http_error_page(416, resp.server_tokens, &resp.body_len);
+    resp.content_type = "text/html";
+    if (pt_buf_alloc(&x, 1024) == 0 && put_additions(r, 416, &x) == 0 &&
+        addf(&x, "Content-Range: bytes */%llu\r\n", (unsigned long long)size) == 0) {
+        resp.extra = x.data;
+        resp.extra_len = pt_buf_len(&x);
+        rc = pt_response_append(&r->hc->out, &resp);
+    }
+    pt_buf_release(&x);
+    return rc;
+}
+
+/* Files up to this size are read into the output buffer behind their head: one write
+ * instead of write + sendfile (+ two setsockopt for tcp_nopush). */
+#define SMALL_FILE (16 * 1024)
+
+static int read_small(int fd, const struct range *rg, char *out)
+{
+    size_t got = 0;
+
+    while (got < rg->len) {
+        ssize_t n = pread(fd, out + got, (size_t)rg->len - got, (off_t)(rg->start + got));
+        if (n <= 0)
+            return -1; /* an error or a file that shrank: the file body path reports it */
+        got += (size_t)n;
+    }
+    return 0;
+}
+
+int pt_static_send_file(struct pt_request *r, int fd, void *cache_entry, const struct stat *st,
+                        const char *uri, size_t ulen)
+{
+    const struct pt_conf_http_values *v = r->values;
+    uint64_t size = (uint64_t)st->st_size;
+    struct range rg = {0, size};
+    struct pt_response resp;
+    struct pt_buf x = {0};
+    char etag[64], small[SMALL_FILE];
+    size_t elen = 0;
+    uint16_t status = 200;
+    int rc = -1;
+
+    if (v->etag)
+        elen = (size_t)snprintf(etag, sizeof(etag), "\"%llx-%llx\"",
+                                (unsigned long long)st->st_mtime, (unsigned long long)size);
+    if (not_modified(r, st, etag, elen)) {
+        status = 304;
+    } else {
+        enum range_result rr = wanted_range(r, st, etag, elen, &rg);
+        if (rr == RANGE_BAD) {
+            release_fd(fd, cache_entry);
+            return respond_416(r, size);
+        }
+        if (rr == RANGE_ONE)
+            status = 206;
+    }
+    response_init(&resp, r, status);
+    resp.content_type = content_type(v, uri, ulen);
+    resp.body_len = rg.len;
+    resp.file_body = 1;
+    if (status != 304 && !resp.head_only && rg.len <= SMALL_FILE &&
+        read_small(fd, &rg, small) == 0) {
+        resp.body = small; /* copied behind the head: one write, no sendfile, no cork */
+        resp.file_body = 0;
+    }
+    resp.last_modified = st->st_mtime;
+    if (pt_buf_alloc(&x, 1024) == 0 && file_headers(r, status, etag, elen, &rg, size, &x) == 0) {
+        resp.extra = x.data;
+        resp.extra_len = pt_buf_len(&x);
+        rc = pt_response_append(&r->hc->out, &resp);
+    }
+    pt_buf_release(&x);
+    if (rc == 0 && resp.file_body && status != 304 && !resp.head_only && rg.len > 0)
+        attach_body(r, fd, cache_entry, &rg);
+    else
+        release_fd(fd, cache_entry);
+    return rc;
+}
