@@ -140,7 +140,8 @@ static int redirect_to_dir(struct pt_request *r, const char *uri, size_t ulen)
     if (pt_buf_alloc(&path, (uint32_t)(ulen + 1 + qlen)) == 0) {
         memcpy(path.data, uri, ulen);
         path.data[ulen] = '/';
-        memcpy(path.data + ulen + 1, q, qlen);
+        if (qlen)
+            memcpy(path.data + ulen + 1, q, qlen);
         if (pt_request_absolute_location(r, path.data, ulen + 1 + qlen, &loc) == 0)
             rc = pt_static_page(r, 301, loc.data, pt_buf_len(&loc));
     }

@@ -1,9 +1,7 @@
 /* proxy/static_file.c - static_file.h.
  *
- * The request headers read here (dates, entity tags, Range) are small and parsed by the
- * strict helpers at the end of this file.
- * TODO(parser/): they belong in Ragel machines under parser/ (DESIGN.md); until then they
- * accept only the exact forms written below. */
+ * The request fields read here (dates, entity tags, Range) are parsed by the machines of
+ * parser/http_conditional.rl. */
 #include "proxy/static_file.h"
 
 #include <stdio.h>
@@ -13,6 +11,7 @@
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "parser/http_conditional.h"
 #include "proxy/file_body.h"
 #include "proxy/http_conn.h"
 #include "proxy/http_response.h"
@@ -44,108 +43,41 @@ static const char *request_header(const struct pt_request *r, const char *name, 
     return NULL;
 }
 
-static int two_digits(const char *s, int *out)
+/* A date field as seconds; -1 when absent or not an IMF-fixdate. */
+static int header_date(const struct pt_request *r, const char *name, time_t *out)
 {
-    if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9')
+    size_t len;
+    const char *v = request_header(r, name, &len);
+    int64_t t;
+
+    if (v == NULL || pt_http_date_parse(v, len, &t) != 0)
         return -1;
-    *out = (s[0] - '0') * 10 + (s[1] - '0');
+    *out = (time_t)t;
     return 0;
 }
 
-/* IMF-fixdate only: "Sun, 06 Nov 1994 08:49:37 GMT". */
-static int parse_http_date(const char *s, size_t len, time_t *out)
-{
-    static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-    struct tm tm = {0};
-    int c1, c2;
-    const char *m;
-
-    if (len != PT_HTTP_DATE_LEN || s[3] != ',' || s[4] != ' ' || s[7] != ' ' ||
-        s[11] != ' ' || s[16] != ' ' || s[19] != ':' || s[22] != ':' ||
-        memcmp(s + 25, " GMT", 4) != 0)
-        return -1;
-    if (two_digits(s + 5, &tm.tm_mday) || two_digits(s + 12, &c1) || two_digits(s + 14, &c2) ||
-        two_digits(s + 17, &tm.tm_hour) || two_digits(s + 20, &tm.tm_min) ||
-        two_digits(s + 23, &tm.tm_sec))
-        return -1;
-    m = memmem(months, 36, s + 8, 3);
-    if (m == NULL || (m - months) % 3)
-        return -1;
-    tm.tm_mon = (int)(m - months) / 3;
-    tm.tm_year = c1 * 100 + c2 - 1900;
-    *out = timegm(&tm);
-    return 0;
-}
-
-/* If-None-Match, weak comparison (RFC 9110 13.1.2): "*", or a list of tags. */
-static int etag_list_matches(const char *s, size_t len, const char *etag, size_t elen)
-{
-    const char *end = s + len;
-
-    if (len == 1 && s[0] == '*')
-        return 1;
-    while (s < end) {
-        while (s < end && (*s == ' ' || *s == ',' || *s == '\t'))
-            s++;
-        if (end - s >= 2 && s[0] == 'W' && s[1] == '/')
-            s += 2;
-        if ((size_t)(end - s) >= elen && memcmp(s, etag, elen) == 0 &&
-            (s + elen == end || s[elen] == ',' || s[elen] == ' ' || s[elen] == '\t'))
-            return 1;
-        while (s < end && *s != ',')
-            s++;
-    }
-    return 0;
-}
-
-static int parse_u64(const char **p, const char *end, uint64_t *out)
-{
-    uint64_t v = 0;
-    const char *s = *p;
-
-    if (s == end || *s < '0' || *s > '9')
-        return -1;
-    for (; s < end && *s >= '0' && *s <= '9'; s++) {
-        if (v > (UINT64_MAX - 9) / 10)
-            return -1;
-        v = v * 10 + (uint64_t)(*s - '0');
-    }
-    *p = s;
-    *out = v;
-    return 0;
-}
-
-/* "bytes=a-b", "bytes=a-", "bytes=-n" against size. Several ranges: RANGE_NONE (the whole
- * file; nginx would send multipart/byteranges). */
+/* Range against size: one range, or RANGE_NONE for several (the whole file; nginx would
+ * send multipart/byteranges) and for another unit; RANGE_BAD when nothing is
+ * satisfiable or the value is malformed (416, as nginx). */
 static enum range_result parse_range(const char *s, size_t len, uint64_t size, struct range *out)
 {
-    const char *p = s + 6, *end = s + len;
-    uint64_t a = 0, b = UINT64_MAX;
-    int suffix = 0;
+    struct pt_http_range hr;
+    uint64_t a, b;
 
     if (len < 6 || strncasecmp(s, "bytes=", 6) != 0)
         return RANGE_NONE;
-    if (memchr(p, ',', (size_t)(end - p)))
+    if (pt_http_range_parse(s, len, &hr) != 0)
+        return RANGE_BAD;
+    if (hr.count > 1)
         return RANGE_NONE;
-    while (p < end && *p == ' ')
-        p++;
-    if (p < end && *p == '-')
-        suffix = 1;
-    else if (parse_u64(&p, end, &a) != 0)
-        return RANGE_BAD;
-    if (p == end || *p++ != '-')
-        return RANGE_BAD;
-    if (p < end && parse_u64(&p, end, &b) != 0)
-        return RANGE_BAD;
-    while (p < end && *p == ' ')
-        p++;
-    if (p != end || (suffix && b == UINT64_MAX))
-        return RANGE_BAD;
-    if (suffix) {
-        a = b < size ? size - b : 0;
-        b = size - 1;
-        if (size == 0 || a > b)
+    if (hr.is_suffix) {
+        if (size == 0 || hr.suffix == 0)
             return RANGE_BAD;
+        a = hr.suffix < size ? size - hr.suffix : 0;
+        b = size - 1;
+    } else {
+        a = hr.first;
+        b = hr.last;
     }
     if (a >= size || a > b)
         return RANGE_BAD;
@@ -165,6 +97,8 @@ static int add(struct pt_buf *x, const char *s, size_t n)
     x->end += (uint32_t)n;
     return 0;
 }
+
+#define ADD_LIT(x, lit) add((x), (lit), sizeof(lit) - 1)
 
 static int addf(struct pt_buf *x, const char *fmt, unsigned long long v)
 {
@@ -191,10 +125,10 @@ static int put_expires(struct pt_buf *x, const struct pt_conf_expires *e)
     case PT_EXPIRES_OFF:
         return 0;
     case PT_EXPIRES_EPOCH:
-        return add(x, "Expires: Thu, 01 Jan 1970 00:00:01 GMT\r\nCache-Control: no-cache\r\n", 67);
+        return ADD_LIT(x, "Expires: Thu, 01 Jan 1970 00:00:01 GMT\r\nCache-Control: no-cache\r\n");
     case PT_EXPIRES_MAX:
-        return add(x, "Expires: Thu, 31 Dec 2037 23:55:55 GMT\r\n"
-                      "Cache-Control: max-age=315360000\r\n", 74);
+        return ADD_LIT(x, "Expires: Thu, 31 Dec 2037 23:55:55 GMT\r\n"
+                          "Cache-Control: max-age=315360000\r\n");
     case PT_EXPIRES_TIME:
         break;
     }
@@ -202,7 +136,7 @@ static int put_expires(struct pt_buf *x, const struct pt_conf_expires *e)
     if (add(x, "Expires: ", 9) || add(x, date, sizeof(date)) || add(x, "\r\n", 2))
         return -1;
     if (sec < 0)
-        return add(x, "Cache-Control: no-cache\r\n", 25);
+        return ADD_LIT(x, "Cache-Control: no-cache\r\n");
     return addf(x, "Cache-Control: max-age=%llu\r\n", (unsigned long long)sec);
 }
 
@@ -299,18 +233,35 @@ static const char *content_type(const struct pt_conf_http_values *v, const char 
 static int not_modified(const struct pt_request *r, const struct stat *st, const char *etag,
                         size_t elen)
 {
-    size_t ims_len, inm_len;
-    const char *ims = request_header(r, "If-Modified-Since", &ims_len);
+    size_t inm_len, ims_len;
+    int has_ims = request_header(r, "If-Modified-Since", &ims_len) != NULL;
     const char *inm = request_header(r, "If-None-Match", &inm_len);
     time_t t;
 
-    if (!ims && !inm)
+    if (!has_ims && !inm)
         return 0;
-    if (ims && (parse_http_date(ims, ims_len, &t) != 0 || t != st->st_mtime))
+    if (has_ims && (header_date(r, "If-Modified-Since", &t) != 0 || t != st->st_mtime))
         return 0;
-    if (inm && (elen == 0 || !etag_list_matches(inm, inm_len, etag, elen)))
+    if (inm && (elen == 0 || pt_http_etag_match(inm, inm_len, etag, elen, 1) != 1))
         return 0;
     return 1;
+}
+
+/* If-Match (strong) and If-Unmodified-Since: 412 when one fails, as nginx. */
+static int precondition_failed(const struct pt_request *r, const struct stat *st,
+                               const char *etag, size_t elen)
+{
+    size_t len;
+    const char *im = request_header(r, "If-Match", &len);
+    time_t t;
+
+    if (im && (elen == 0 ? !(len == 1 && im[0] == '*')
+                         : pt_http_etag_match(im, len, etag, elen, 0) != 1))
+        return 1;
+    if (request_header(r, "If-Unmodified-Since", &len) &&
+        (header_date(r, "If-Unmodified-Since", &t) != 0 || st->st_mtime > t))
+        return 1;
+    return 0;
 }
 
 /* Range, unless If-Range names another version (an entity tag compared strongly, or a
@@ -328,7 +279,7 @@ static enum range_result wanted_range(const struct pt_request *r, const struct s
     if (ir && ir_len && ir[0] == '"' && (ir_len != elen || memcmp(ir, etag, elen) != 0))
         return RANGE_NONE;
     if (ir && ir_len && ir[0] != '"' &&
-        (parse_http_date(ir, ir_len, &t) != 0 || t != st->st_mtime))
+        (header_date(r, "If-Range", &t) != 0 || t != st->st_mtime))
         return RANGE_NONE;
     return parse_range(range, len, (uint64_t)st->st_size, out);
 }
@@ -365,7 +316,7 @@ static int file_headers(const struct pt_request *r, uint16_t status, const char 
     if (put_additions(r, status, x) != 0)
         return -1;
     if (status == 200)
-        return add(x, "Accept-Ranges: bytes\r\n", 22);
+        return ADD_LIT(x, "Accept-Ranges: bytes\r\n");
     if (status == 206) {
         char line[96];
         int n = snprintf(line, sizeof(line), "Content-Range: bytes %llu-%llu/%llu\r\n",
@@ -430,6 +381,10 @@ int pt_static_send_file(struct pt_request *r, int fd, void *cache_entry, const s
     if (v->etag)
         elen = (size_t)snprintf(etag, sizeof(etag), "\"%llx-%llx\"",
                                 (unsigned long long)st->st_mtime, (unsigned long long)size);
+    if (precondition_failed(r, st, etag, elen)) {
+        release_fd(fd, cache_entry);
+        return pt_static_page(r, 412, NULL, 0);
+    }
     if (not_modified(r, st, etag, elen)) {
         status = 304;
     } else {

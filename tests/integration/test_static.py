@@ -159,6 +159,10 @@ def test_ranges():
          "suffix bytes=-3")
     r = fetch("/a.txt", extra="Range: bytes=4-100\r\n")
     t.eq((r.status, r.body), (206, b"o\n"), "an end past the size is cut")
+    for bad in ("bytes=x-1", "bytes=3-1", "bytes=-0", "bytes=1-2-3"):
+        t.eq(fetch("/a.txt", extra=f"Range: {bad}\r\n").status, 416, f"Range: {bad}: 416")
+    r = fetch("/a.txt", extra="Range: items=1-2\r\n")
+    t.eq(r.status, 200, "Range in another unit: ignored")
     r = fetch("/a.txt", extra="Range: bytes=10-\r\n")
     t.eq(r.status, 416, "bytes=10- on 6 bytes: 416")
     t.eq(r.header("Content-Range"), "bytes */6", "416: Content-Range: bytes */size")
@@ -194,6 +198,18 @@ def test_conditional():
     r = fetch("/a.txt", extra=f"If-Modified-Since: {mtime_http('www/a.txt')}\r\n"
                               'If-None-Match: "nope"\r\n')
     t.eq(r.status, 200, "both given, one fails: 200")
+    r = fetch("/a.txt", extra="If-Modified-Since: Sun, 31 Feb 2026 00:00:00 GMT\r\n")
+    t.eq(r.status, 200, "an invalid date: 200")
+    r = fetch("/a.txt", extra='If-Match: "nope"\r\n')
+    t.eq(r.status, 412, "If-Match another tag: 412")
+    r = fetch("/a.txt", extra=f"If-Match: {etag_of('www/a.txt')}\r\n")
+    t.eq(r.status, 200, "If-Match the tag: 200")
+    r = fetch("/a.txt", extra=f"If-Match: W/{etag_of('www/a.txt')}\r\n")
+    t.eq(r.status, 412, "If-Match compares strongly: W/ fails")
+    r = fetch("/a.txt", extra="If-Unmodified-Since: Thu, 01 Jan 1970 00:00:01 GMT\r\n")
+    t.eq(r.status, 412, "If-Unmodified-Since before the mtime: 412")
+    r = fetch("/a.txt", extra=f"If-Unmodified-Since: {mtime_http('www/a.txt')}\r\n")
+    t.eq(r.status, 200, "If-Unmodified-Since at the mtime: 200")
 
 
 def test_directories():
