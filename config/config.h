@@ -174,6 +174,19 @@ struct pt_conf_header {
     uint8_t always; /* every status, not only 2xx and 3xx */
 };
 
+/* error_page CODE ... [=[RESPONSE]] URI: one entry per code. A level with any
+ * error_page replaces its parent's list (nginx's inheritance). */
+struct pt_conf_error_page {
+    uint16_t code;
+    int16_t response;            /* -1: keep code; 0: "=" (the redirect's own status); else */
+    struct pt_conf_complex uri;  /* "/path", "@name", or an absolute URL (a 302) */
+};
+
+struct pt_conf_error_pages {
+    struct pt_conf_error_page *list;
+    uint32_t count;
+};
+
 /* The add_header directives of a level: a level with any replaces its parent's. */
 struct pt_conf_headers {
     struct pt_conf_header *list;
@@ -225,6 +238,7 @@ struct pt_conf_http_values {
     uint64_t sendfile_max_chunk;          /* 2m; 0: no limit */
     struct pt_conf_expires expires;       /* off */
     struct pt_conf_headers add_header;    /* none */
+    struct pt_conf_error_pages error_page; /* none */
     struct pt_conf_open_file_cache open_file_cache; /* off */
 };
 

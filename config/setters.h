@@ -43,6 +43,7 @@ PT_SETTER(pt_conf_set_try_files);
 PT_SETTER(pt_conf_set_types);
 PT_SETTER(pt_conf_set_expires);
 PT_SETTER(pt_conf_set_add_header);
+PT_SETTER(pt_conf_set_error_page);
 PT_SETTER(pt_conf_set_open_file_cache);
 
 /* setters_log.c */

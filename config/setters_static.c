@@ -251,3 +251,60 @@ PT_SETTER(pt_conf_set_open_file_cache)
                             "\"open_file_cache\" must have the \"max\" parameter");
     return PT_OK;
 }
+
+/* "=" or "=CODE" before the URI of an error_page: -1 when w is not one. */
+static int error_page_response(const struct pt_conf_word *w, int *response)
+{
+    uint64_t n;
+
+    if (w->len == 0 || w->text[0] != '=')
+        return -1;
+    if (w->len == 1) {
+        *response = 0;
+        return 0;
+    }
+    if (pt_conf_parse_number(w->text + 1, w->len - 1, &n) != PT_OK || n < 100 || n > 999)
+        return -2;
+    *response = (int)n;
+    return 0;
+}
+
+/* error_page CODE ... [=[RESPONSE]] URI (codes 300-599, as nginx) */
+PT_SETTER(pt_conf_set_error_page)
+{
+    struct pt_conf_error_pages *eps = field;
+    const struct pt_conf_word *uri = &node->words[node->word_count - 1];
+    uint32_t last_code = node->word_count - 2, codes;
+    int response = -1, rc = error_page_response(&node->words[last_code], &response);
+    struct pt_conf_error_page *list;
+    struct pt_conf_complex cv;
+
+    (void)row;
+    if (rc == -2)
+        return pt_conf_fail(ld, &node->words[last_code], "expected: =CODE, a status 100-999",
+                            "invalid response code \"%s\"",
+                            pt_conf_show(ld, node->words[last_code].text,
+                                         node->words[last_code].len));
+    codes = rc == 0 ? last_code - 1 : last_code;
+    if (codes == 0)
+        return pt_conf_fail(ld, uri, "expected: error_page code ... [=[response]] uri;",
+                            "invalid number of arguments in \"error_page\" directive");
+    if (pt_conf_compile_complex(ld, uri, &cv) != PT_OK)
+        return PT_ERROR;
+    list = pt_conf_alloc(ld, (eps->count + codes) * sizeof(*list));
+    if (!list)
+        return PT_ERROR;
+    if (eps->count)
+        memcpy(list, eps->list, eps->count * sizeof(*list));
+    for (uint32_t i = 1; i <= codes; i++) {
+        const struct pt_conf_word *w = &node->words[i];
+        uint64_t code;
+        if (pt_conf_parse_number(w->text, w->len, &code) != PT_OK || code < 300 || code > 599)
+            return pt_conf_fail(ld, w, "expected: a status code from 300 to 599",
+                                "value \"%s\" must be between 300 and 599",
+                                pt_conf_show(ld, w->text, w->len));
+        list[eps->count++] = (struct pt_conf_error_page){(uint16_t)code, (int16_t)response, cv};
+    }
+    eps->list = list;
+    return PT_OK;
+}

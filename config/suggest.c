@@ -19,7 +19,7 @@ static const char *const nginx_names[] = {
     "client_body_in_single_buffer", "client_body_temp_path", "connection_pool_size",
     "create_full_put_path", "debug_connection", "debug_points", "deny",
     "devpoll_changes", "devpoll_events", "disable_symlinks", "empty_gif", "env",
-    "epoll_events", "error_page", "eventport_events", "flv",
+    "epoll_events", "eventport_events", "flv",
     "google_perftools_profiles", "hash", "http2", "http3", "if", "if_modified_since",
     "ignore_invalid_headers", "internal", "ip_hash", "keepalive",
     "keepalive_disable", "kqueue_changes", "kqueue_events", "least_conn", "least_time",

@@ -18,6 +18,7 @@
 #include "proxy/routing.h"
 #include "proxy/server_names.h"
 #include "proxy/static.h"
+#include "proxy/static_file.h"
 #include "proxy/variables.h"
 #include "proxy/worker.h"
 
@@ -160,17 +161,60 @@ int pt_request_route(struct pt_request *r, const char *base)
     return 0;
 }
 
-static void response_defaults(struct pt_response *resp, const struct pt_request *r,
+void pt_request_response_init(struct pt_response *resp, const struct pt_request *r,
                               uint16_t status)
 {
     const struct pt_conf_http_values *v = r->values;
 
     memset(resp, 0, sizeof(*resp));
-    resp->status = status;
+    resp->status = r->status_override ? r->status_override : status;
     resp->keep_alive = r->keep_alive;
     resp->head_only = r->head.method_id == PT_METHOD_HEAD;
     resp->server_tokens = v->server_tokens;
     resp->keep_alive_header_sec = (uint32_t)(v->keepalive_header_timeout / 1000);
+}
+
+static const struct pt_conf_error_page *find_error_page(const struct pt_request *r,
+                                                        uint16_t status)
+{
+    const struct pt_conf_error_pages *eps = &r->values->error_page;
+
+    for (uint32_t i = 0; i < eps->count; i++) {
+        if (eps->list[i].code == status)
+            return &eps->list[i];
+    }
+    return NULL;
+}
+
+int pt_request_error_page(struct pt_request *r, uint16_t status)
+{
+    const struct pt_conf_error_page *ep = r->error_paged ? NULL : find_error_page(r, status);
+    struct pt_buf uri = {0};
+    const char *u;
+    size_t len;
+    int rc;
+
+    if (ep == NULL)
+        return 0;
+    r->error_paged = 1;
+    if (pt_complex_eval(r, &ep->uri, &uri) != 0)
+        return -1;
+    u = uri.data ? uri.data + uri.start : "";
+    len = pt_buf_len(&uri);
+    if (len && (u[0] == '/' || u[0] == '@')) {
+        /* nginx: the redirected request is a GET (HEAD stays HEAD), and answers with the
+         * original code unless "=" or "=CODE" says otherwise. */
+        if (r->head.method_id != PT_METHOD_HEAD)
+            r->head.method_id = PT_METHOD_GET;
+        r->status_override = ep->response < 0 ? status : (uint16_t)ep->response;
+        rc = pt_static_internal_redirect(r, u, len);
+        rc = rc == PT_STATIC_REDIRECT ? 1 : rc < 0 ? -1 : 2;
+    } else {
+        r->status_override = ep->response > 0 ? (uint16_t)ep->response : 302;
+        rc = pt_static_page(r, r->status_override, u, len) == 0 ? 2 : -1;
+    }
+    pt_buf_release(&uri);
+    return rc;
 }
 
 /* nginx's absolute_redirect: a Location that starts with '/' gets scheme, host and the
@@ -232,7 +276,7 @@ static int respond_return(struct pt_request *r, const struct pt_conf_return *ret
     size_t len = 0;
     int rc = 0;
 
-    response_defaults(&resp, r, ret->code);
+    pt_request_response_init(&resp, r, ret->code);
     if (ret->has_text && return_text(r, &ret->text, &scratch, &text, &len) != 0)
         rc = -1;
     if (rc == 0 && is_redirect(ret->code) && text) {
@@ -259,7 +303,7 @@ static int respond_page(struct pt_request *r, uint16_t status)
 {
     struct pt_response resp;
 
-    response_defaults(&resp, r, status);
+    pt_request_response_init(&resp, r, status);
     resp.body = pt_http_error_page(status, resp.server_tokens, &resp.body_len);
     resp.content_type = resp.body ? "text/html" : NULL;
     return pt_response_append(&r->hc->out, &resp);
@@ -270,12 +314,18 @@ int pt_request_respond(struct pt_request *r)
     const struct pt_conf_return *ret = &r->server->values.ret;
 
     /* A server-level return runs before any location is looked at (nginx's server
-     * rewrite phase). */
+     * rewrite phase), after an internal redirect too. */
     for (int redirects = 0; redirects <= 10; redirects++) {
         const struct pt_conf_return *lr = ret->code ? ret : &r->values->ret;
         int rc;
         if (lr->code == 444)
             return -1;
+        if (lr->code && !lr->has_text && lr->code >= 300 &&
+            (rc = pt_request_error_page(r, lr->code)) != 0) {
+            if (rc == 1)
+                continue;
+            return rc < 0 ? -1 : 0;
+        }
         if (lr->code)
             return respond_return(r, lr);
         rc = pt_static_respond(r);

@@ -12,6 +12,7 @@
 #include "proxy/regex.h"
 
 struct pt_http_conn;
+struct pt_response;
 
 struct pt_request {
     struct pt_request *next_free;
@@ -40,6 +41,8 @@ struct pt_request {
     char host[256];
     struct pt_captures server_caps; /* server_name regex; subject host */
     struct pt_captures loc_caps;    /* location regex; subject the normalised path */
+    uint16_t status_override; /* error_page: the status the final response carries */
+    uint8_t error_paged;      /* an error_page redirect happened (they do not chain) */
 };
 
 struct pt_request *pt_request_new(struct pt_http_conn *hc);
@@ -57,6 +60,15 @@ const char *pt_request_uri(const struct pt_request *r, size_t *len);
 /* Runs the content phase: appends the response to hc->out. Returns 0, or -1 when the
  * connection must close without a response (return 444) or memory ran out. */
 int pt_request_respond(struct pt_request *r);
+
+/* A response of r's with nginx's defaults for status (and error_page's override). */
+void pt_request_response_init(struct pt_response *resp, const struct pt_request *r,
+                              uint16_t status);
+
+/* error_page for status, if r's location has one and none ran yet: 1 after an internal
+ * redirect (the caller answers again), 0 when none applies, -1 on failure. A redirect
+ * to an absolute URL answers with a 302 (or the =code) here and returns 2. */
+int pt_request_error_page(struct pt_request *r, uint16_t status);
 
 /* nginx's absolute_redirect: "http://" + $host + ":port" (unless 80) + path into *loc
  * (allocated here; the caller releases it). Returns 0 or -1. */

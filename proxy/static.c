@@ -97,7 +97,7 @@ static int set_uri(struct pt_request *r, const char *uri, size_t len)
 }
 
 /* Makes uri (without its "?args") the request's $uri and finds its location again. */
-static int internal_redirect(struct pt_request *r, const char *uri, size_t len)
+int pt_static_internal_redirect(struct pt_request *r, const char *uri, size_t len)
 {
     const struct pt_routing *rt = pt_routing_for(pt_worker.cfg);
     const char *q = memchr(uri, '?', len);
@@ -188,7 +188,7 @@ static int try_files(struct pt_request *r, int *found)
         else if (eval(r, &tf->items[tf->count - 1], &scratch, &last, &len) != 0)
             rc = -1;
         else
-            rc = internal_redirect(r, last, len);
+            rc = pt_static_internal_redirect(r, last, len);
     }
     pt_buf_release(&scratch);
     return rc;
@@ -213,7 +213,7 @@ static int serve_index(struct pt_request *r, const char *uri, size_t ulen)
             break;
         }
         if (len && name[0] == '/') { /* an absolute index is a redirect, found or not */
-            rc = internal_redirect(r, name, len);
+            rc = pt_static_internal_redirect(r, name, len);
             goto out;
         }
         if (dir_len + len >= PATH_CAP)
@@ -227,7 +227,7 @@ static int serve_index(struct pt_request *r, const char *uri, size_t ulen)
             }
             memcpy(target.data, uri, ulen);
             memcpy(target.data + ulen, name, len);
-            rc = internal_redirect(r, target.data, ulen + len);
+            rc = pt_static_internal_redirect(r, target.data, ulen + len);
             goto out;
         }
         if (errno != ENOENT && errno != ENOTDIR) {

@@ -10,6 +10,8 @@
 #ifndef PT_PROXY_STATIC_H
 #define PT_PROXY_STATIC_H
 
+#include <stddef.h>
+
 struct pt_request;
 
 #define PT_STATIC_REDIRECT 1
@@ -19,5 +21,9 @@ struct pt_request;
  * @name, an index file): r's URI, location and values changed, and the caller runs the
  * content phase again (return included), at most 10 times as nginx. */
 int pt_static_respond(struct pt_request *r);
+
+/* Makes uri ("/path[?args]" or "@name") the request's target: its $uri and location.
+ * Returns PT_STATIC_REDIRECT, or what a refusal page returned (0, or -1). */
+int pt_static_internal_redirect(struct pt_request *r, const char *uri, size_t len);
 
 #endif

@@ -16,6 +16,7 @@
 #include "proxy/http_conn.h"
 #include "proxy/http_response.h"
 #include "proxy/http_status.h"
+#include "proxy/static.h"
 #include "proxy/open_file_cache.h"
 #include "proxy/request.h"
 #include "proxy/variables.h"
@@ -166,23 +167,19 @@ static int put_additions(const struct pt_request *r, uint16_t status, struct pt_
     return 0;
 }
 
-static void response_init(struct pt_response *resp, const struct pt_request *r, uint16_t status)
-{
-    memset(resp, 0, sizeof(*resp));
-    resp->status = status;
-    resp->keep_alive = r->keep_alive;
-    resp->head_only = r->head.method_id == PT_METHOD_HEAD;
-    resp->server_tokens = r->values->server_tokens;
-    resp->keep_alive_header_sec = (uint32_t)(r->values->keepalive_header_timeout / 1000);
-}
-
 int pt_static_page(struct pt_request *r, uint16_t status, const char *location, size_t loc_len)
 {
     struct pt_response resp;
     struct pt_buf x = {0};
-    int rc = -1;
+    int rc = status >= 300 ? pt_request_error_page(r, status) : 0;
 
-    response_init(&resp, r, status);
+    if (rc == 1)
+        return PT_STATIC_REDIRECT;
+    if (rc != 0)
+        return rc < 0 ? -1 : 0;
+    rc = -1;
+
+    pt_request_response_init(&resp, r, status);
     resp.body = pt_http_error_page(status, resp.server_tokens, &resp.body_len);
     resp.content_type = resp.body ? "text/html" : NULL;
     resp.location = location;
@@ -233,7 +230,7 @@ static const char *content_type(const struct pt_conf_http_values *v, const char 
 static int not_modified(const struct pt_request *r, const struct stat *st, const char *etag,
                         size_t elen)
 {
-    size_t inm_len, ims_len;
+    size_t inm_len = 0, ims_len = 0;
     int has_ims = request_header(r, "If-Modified-Since", &ims_len) != NULL;
     const char *inm = request_header(r, "If-None-Match", &inm_len);
     time_t t;
@@ -335,7 +332,7 @@ static int respond_416(struct pt_request *r, uint64_t size)
     struct pt_buf x = {0};
     int rc = -1;
 
-    response_init(&resp, r, 416);
+    pt_request_response_init(&resp, r, 416);
     resp.body = pt_http_error_page(416, resp.server_tokens, &resp.body_len);
     resp.content_type = "text/html";
     if (pt_buf_alloc(&x, 1024) == 0 && put_additions(r, 416, &x) == 0 &&
@@ -396,7 +393,7 @@ int pt_static_send_file(struct pt_request *r, int fd, void *cache_entry, const s
         if (rr == RANGE_ONE)
             status = 206;
     }
-    response_init(&resp, r, status);
+    pt_request_response_init(&resp, r, status);
     resp.content_type = content_type(v, uri, ulen);
     resp.body_len = rg.len;
     resp.file_body = 1;
