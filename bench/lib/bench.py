@@ -233,6 +233,8 @@ def render_config(config_set, server, port, tmp):
         text = f.read().replace("@PORT@", str(port)).replace("@TMP@", tmp)
     if config_set == "routing":
         write_routing_servers(tmp, port)
+    if config_set == "static":
+        write_static_files(tmp)
     dst = os.path.join(tmp, "%s.conf" % server)
     with open(dst, "w") as f:
         f.write(text)
@@ -417,6 +419,34 @@ def write_routing_servers(tmp, port):
             f.write("    location / { return 404; }\n}\n")
 
 
+# The static scenarios' files, written next to each server's config (root @TMP@/www).
+STATIC_FILES = {"4k.bin": 4096, "1m.bin": 1 << 20}
+
+
+def write_static_files(tmp):
+    www = os.path.join(tmp, "www")
+    os.makedirs(www, exist_ok=True)
+    # nginx started as root serves as nobody: the files and every folder above them must
+    # be readable by others (mktemp made the run's folder 0700).
+    for d in (os.path.dirname(tmp), tmp, www):
+        os.chmod(d, 0o755)
+    for name, size in STATIC_FILES.items():
+        with open(os.path.join(www, name), "wb") as f:
+            f.write(bytes((i * 7 + 3) % 251 for i in range(size)))
+            os.fchmod(f.fileno(), 0o644)
+
+
+def run_static_4k(srv):
+    """A 4 KiB file over keep-alive (sendfile on, both servers)."""
+    return run_return(srv, "/4k.bin")
+
+
+def run_static_1m(srv):
+    """A 1 MiB file over keep-alive: the client's copy bounds the rate, so CPU per
+    request tells the servers apart."""
+    return run_return(srv, "/1m.bin")
+
+
 def run_routing(srv):
     """The return scenario's request, routed through the big config: Host found among
     10,000 names, the URI under a ^~ prefix beside 100 regex locations."""
@@ -566,6 +596,38 @@ SCENARIOS = {
          ("errors", lambda f: "%d" % f["errors"])],
         ("rps", True, "requests/s, portico/PEER"),
         [("cpu_ratio_vs_", "cpu_us", False, "CPU per request, PEER/portico")]),
+    "static4k": Scenario(
+        "static4k",
+        "GET /4k.bin, a 4 KiB file, over keep-alive with sendfile on: "
+        "`wrk -t{THREADS} -c{CONNS} -d{DURATION}s --latency` after a {WARMUP}s warm-up",
+        "static", run_static_4k,
+        [("req/s", lambda f: fmt_int(f["rps"])),
+         ("p50 µs", lambda f: "%.0f" % f["p50"]),
+         ("p99 µs", lambda f: "%.0f" % f["p99"]),
+         ("CPU µs/req", lambda f: "%.2f" % f["cpu_us"]),
+         ("worker RSS KiB", lambda f: fmt_int(f["rss"])),
+         ("errors", lambda f: "%d" % f["errors"])],
+        ("rps", True, "requests/s, portico/PEER"),
+        [("cpu_ratio_vs_", "cpu_us", False, "CPU per request, PEER/portico")],
+        [("requests/s >= 1.1x nginx's (ratio_vs_nginx >= 1.10)",
+          target_ratio("rps", True, "nginx", 1.1))]),
+    "static1m": Scenario(
+        "static1m",
+        "GET /1m.bin, a 1 MiB file, over keep-alive with sendfile on: "
+        "`wrk -t{THREADS} -c{CONNS} -d{DURATION}s --latency` after a {WARMUP}s warm-up",
+        "static", run_static_1m,
+        [("req/s", lambda f: fmt_int(f["rps"])),
+         ("p50 µs", lambda f: "%.0f" % f["p50"]),
+         ("p99 µs", lambda f: "%.0f" % f["p99"]),
+         ("CPU µs/req", lambda f: "%.2f" % f["cpu_us"]),
+         ("worker RSS KiB", lambda f: fmt_int(f["rss"])),
+         ("errors", lambda f: "%d" % f["errors"])],
+        ("rps", True, "requests/s, portico/PEER"),
+        [("cpu_ratio_vs_", "cpu_us", False, "CPU per request, PEER/portico")],
+        [("requests/s no lower than nginx's (ratio_vs_nginx >= 1.00)",
+          target_ratio("rps", True, "nginx", 1.0)),
+         ("CPU per request no higher than nginx's (cpu_ratio_vs_nginx >= 1.00)",
+          target_ratio("cpu_us", False, "nginx", 1.0))]),
     "idle": Scenario(
         "idle",
         "{IDLE_CONNS} idle keep-alive connections, each after one request: "
