@@ -66,7 +66,9 @@ struct pt_request *pt_request_new(struct pt_http_conn *hc)
     /* pt_http_request_init clears the parser's part; the rest is cleared here. */
     capacity = r->header_capacity;
     memset(r, 0, offsetof(struct pt_request, head));
-    memset(&r->server, 0, sizeof(*r) - offsetof(struct pt_request, server));
+    memset(&r->server, 0, offsetof(struct pt_request, host) - offsetof(struct pt_request, server));
+    r->server_caps.re = r->loc_caps.re = NULL;
+    r->server_caps.count = r->loc_caps.count = 0;
     r->header_capacity = capacity;
     r->hc = hc;
     r->head_deadline_ms = pt_now_ms + (uint64_t)v->client_header_timeout;
@@ -128,6 +130,21 @@ const char *pt_request_uri(const struct pt_request *r, size_t *len)
     return r->hc->in.data + r->hc->in.start + r->uri.off;
 }
 
+/* A listener with one server and no regex name has nothing to choose: the lookup (and its
+ * hashing of the Host) is skipped, as nginx does for an address without virtual names. */
+static int sole_server(const struct pt_conf_listener *l)
+{
+    const struct pt_conf_server *s = l->servers[0];
+
+    if (l->server_count != 1)
+        return 0;
+    for (uint32_t i = 0; i < s->name_count; i++) {
+        if (s->names[i][0] == '~')
+            return 0;
+    }
+    return 1;
+}
+
 int pt_request_route(struct pt_request *r, const char *base)
 {
     const struct pt_routing *rt = pt_routing_for(pt_worker.cfg);
@@ -147,9 +164,11 @@ int pt_request_route(struct pt_request *r, const char *base)
     r->host_len = (uint16_t)host_len;
     if (rt == NULL)
         return 500;
-    r->server = pt_server_names_find(pt_routing_names(rt, l), r->host, r->host_len,
-                                     &r->server_caps);
-    r->values = &r->server->values;
+    if (!sole_server(l)) {
+        r->server = pt_server_names_find(pt_routing_names(rt, l), r->host, r->host_len,
+                                         &r->server_caps);
+        r->values = &r->server->values;
+    }
     if (r->head.target_form != PT_TARGET_ORIGIN && r->head.target_form != PT_TARGET_ABSOLUTE)
         return 0;
     if (normalise_uri(r, base) < 0)

@@ -38,11 +38,13 @@ struct pt_request {
      * trailing dot; empty without Host), and the regex matches behind $1..$9 and named
      * captures. */
     uint16_t host_len;
+    uint16_t status_override; /* error_page: the status the final response carries */
+    uint8_t error_paged;      /* an error_page redirect happened (they do not chain) */
+    /* From here on, nothing is cleared for a new request (pt_request_new): host is read
+     * only up to host_len, and a capture set only when its re is set. */
     char host[256];
     struct pt_captures server_caps; /* server_name regex; subject host */
     struct pt_captures loc_caps;    /* location regex; subject the normalised path */
-    uint16_t status_override; /* error_page: the status the final response carries */
-    uint8_t error_paged;      /* an error_page redirect happened (they do not chain) */
 };
 
 struct pt_request *pt_request_new(struct pt_http_conn *hc);
