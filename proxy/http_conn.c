@@ -139,9 +139,15 @@ static enum step fail(struct pt_http_conn *hc, uint16_t status, const char *why)
                                                                       : conn_values(hc);
 
     log_refusal(hc, status, why);
-
     if (pt_request_respond_error(hc, v, status) != 0)
         return STEP_CLOSE;
+    if (hc->req) { /* nginx writes refused requests to the access log too */
+        if (hc->req->values == NULL) {
+            hc->req->server = hc->listener->default_server;
+            hc->req->values = v;
+        }
+        pt_access_log_request(hc->req);
+    }
     pt_request_free(hc->req);
     hc->req = NULL;
     hc->state = PT_CONN_FLUSH;

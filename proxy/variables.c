@@ -308,13 +308,20 @@ static void append_connection(struct out *o, struct pt_http_conn *hc)
     append_number(o, hc->number);
 }
 
+/* The request line as received. A head that was refused has no head_length: the line
+ * then runs to the first CR (or LF) of what was read. */
 static void append_request_line(struct out *o, const struct pt_request *r)
 {
     const char *base = r->hc->in.data + r->hc->in.start;
-    const char *line = base + r->head.method.off;
-    const char *cr = memchr(line, '\r', r->head.head.head_length - r->head.method.off);
+    uint32_t end = r->head.head.head_length ? r->head.head.head_length : pt_buf_len(&r->hc->in);
+    const char *line = base + r->head.method.off, *eol;
 
-    append(o, line, cr ? (size_t)(cr - line) : 0);
+    if (r->hc->in.data == NULL || r->head.method.off >= end)
+        return;
+    eol = memchr(line, '\r', end - r->head.method.off);
+    if (eol == NULL)
+        eol = memchr(line, '\n', end - r->head.method.off);
+    append(o, line, eol ? (size_t)(eol - line) : 0);
 }
 
 /* Variables that need more than a slice of the head. */

@@ -70,6 +70,24 @@ def test_missing_headers_are_dashes():
          "a 404 with its body size, absent headers as \"-\"", got)
 
 
+def test_refused_request_logged():
+    # nginx writes refused requests too: the status, and the request line as received.
+    with Client(srv.port) as c:
+        c.send(b"GET /refused HTTP/1.1\r\nHost : x\r\n\r\n")
+        r = c.read_response()
+    t.eq(r.status, 400, "a malformed header is refused")
+    ok = wait_until(lambda: any('"GET /refused HTTP/1.1" 400 ' in ln
+                                for ln in lines("access.log")), 2)
+    t.ok(ok, "the refused request is in the access log with 400",
+         [ln for ln in lines("access.log") if "refused" in ln])
+    with Client(srv.port) as c:
+        c.send(b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+        r = c.read_response()
+    t.eq(r.status, 414, "a request line over the limit is 414")
+    t.ok(wait_until(lambda: any('" 414 ' in ln for ln in lines("access.log")), 2),
+         "and is logged with 414")
+
+
 def test_json_line():
     one(srv.port, get("/j?k=a", extra='User-Agent: a"b\\c\td\r\n'))
     got = [ln for ln in lines("json.log") if '"/j?k=a"' in ln]
@@ -148,7 +166,8 @@ def test_bad_path_fails_t():
     bad.stop()
 
 
-t.run(start, test_combined_line, test_missing_headers_are_dashes, test_json_line,
+t.run(start, test_combined_line, test_missing_headers_are_dashes,
+      test_refused_request_logged, test_json_line,
       test_head_and_pipelining, test_off_writes_nothing, test_buffer_and_flush,
       test_buffer_fills, test_reopen_after_rename, test_dev_stdout, test_bad_path_fails_t)
 if srv:
