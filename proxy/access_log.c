@@ -128,6 +128,9 @@ static int response_at(const struct pt_request *r, uint32_t at, struct pt_http_r
     if (pt_http_response_parse(resp, out->data + at, out->end - at) != PT_PARSE_DONE)
         return 0;
     body = resp->head.framing == PT_BODY_LENGTH ? resp->head.content_length : 0;
+    /* A static file's bytes follow out (struct pt_file_body), not inside it. */
+    if (r->hc->file.fd >= 0 && r->hc->file.remaining <= body)
+        body -= r->hc->file.remaining;
     return at + resp->head.head_length + body == out->end;
 }
 
@@ -149,6 +152,10 @@ static void find_response(const struct pt_request *r, struct pt_log_response *lr
     lr->status = resp->status;
     lr->bytes_sent = hc->out.end - at;
     lr->body_bytes_sent = lr->bytes_sent - resp->head.head_length;
+    if (hc->file.fd >= 0) { /* a static file's bytes go after out, still to be sent */
+        lr->bytes_sent += hc->file.remaining;
+        lr->body_bytes_sent += hc->file.remaining;
+    }
     lr->head = hc->out.data + at;
     lr->headers = headers;
     lr->header_count = resp->head.header_count;

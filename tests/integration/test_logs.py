@@ -27,6 +27,7 @@ HTTP = r"""
         location /buffered { access_log {dir}/buf.log combined buffer=64k flush=1s;
                              return 200 "b"; }
         location /small { access_log {dir}/small.log combined buffer=1k; return 200 "s"; }
+        location /files/ { root {dir}; sendfile on; }
     }
 """
 
@@ -86,6 +87,20 @@ def test_refused_request_logged():
     t.eq(r.status, 414, "a request line over the limit is 414")
     t.ok(wait_until(lambda: any('" 414 ' in ln for ln in lines("access.log")), 2),
          "and is logged with 414")
+
+
+def test_file_body_bytes():
+    # A file sent after the head (sendfile) counts in $body_bytes_sent like any body.
+    os.makedirs(os.path.join(srv.dir, "files"), exist_ok=True)
+    with open(os.path.join(srv.dir, "files", "big.bin"), "wb") as f:
+        f.write(b"x" * 100000)
+    os.chmod(os.path.join(srv.dir, "files", "big.bin"), 0o644)
+    r = one(srv.port, get("/files/big.bin"))
+    t.eq((r.status, len(r.body)), (200, 100000), "the file is served whole")
+    ok = wait_until(lambda: any('"GET /files/big.bin HTTP/1.1" 200 100000 ' in ln
+                                for ln in lines("access.log")), 2)
+    t.ok(ok, "its line counts the file's 100000 body bytes",
+         [ln for ln in lines("access.log") if "big.bin" in ln])
 
 
 def test_json_line():
@@ -167,7 +182,7 @@ def test_bad_path_fails_t():
 
 
 t.run(start, test_combined_line, test_missing_headers_are_dashes,
-      test_refused_request_logged, test_json_line,
+      test_refused_request_logged, test_file_body_bytes, test_json_line,
       test_head_and_pipelining, test_off_writes_nothing, test_buffer_and_flush,
       test_buffer_fills, test_reopen_after_rename, test_dev_stdout, test_bad_path_fails_t)
 if srv:
