@@ -558,6 +558,16 @@ def target_idle_bytes(limit):
     return check
 
 
+# The columns of a wrk scenario that is judged by rate and CPU per request.
+LOAD_COLUMNS = [
+    ("req/s", lambda f: fmt_int(f["rps"])),
+    ("p50 µs", lambda f: "%.0f" % f["p50"]),
+    ("p99 µs", lambda f: "%.0f" % f["p99"]),
+    ("CPU µs/req", lambda f: "%.2f" % f["cpu_us"]),
+    ("worker RSS KiB", lambda f: fmt_int(f["rss"])),
+    ("errors", lambda f: "%d" % f["errors"]),
+]
+
 SCENARIOS = {
     "return": Scenario(
         "return",
@@ -588,12 +598,7 @@ SCENARIOS = {
         "Host: the last name) to a ^~ location beside 100 regex locations: "
         "`wrk -t{THREADS} -c{CONNS} -d{DURATION}s --latency` after a {WARMUP}s warm-up",
         "routing", run_routing,
-        [("req/s", lambda f: fmt_int(f["rps"])),
-         ("p50 µs", lambda f: "%.0f" % f["p50"]),
-         ("p99 µs", lambda f: "%.0f" % f["p99"]),
-         ("CPU µs/req", lambda f: "%.2f" % f["cpu_us"]),
-         ("worker RSS KiB", lambda f: fmt_int(f["rss"])),
-         ("errors", lambda f: "%d" % f["errors"])],
+        LOAD_COLUMNS,
         ("rps", True, "requests/s, portico/PEER"),
         [("cpu_ratio_vs_", "cpu_us", False, "CPU per request, PEER/portico")]),
     "static4k": Scenario(
@@ -601,12 +606,7 @@ SCENARIOS = {
         "GET /4k.bin, a 4 KiB file, over keep-alive with sendfile on: "
         "`wrk -t{THREADS} -c{CONNS} -d{DURATION}s --latency` after a {WARMUP}s warm-up",
         "static", run_static_4k,
-        [("req/s", lambda f: fmt_int(f["rps"])),
-         ("p50 µs", lambda f: "%.0f" % f["p50"]),
-         ("p99 µs", lambda f: "%.0f" % f["p99"]),
-         ("CPU µs/req", lambda f: "%.2f" % f["cpu_us"]),
-         ("worker RSS KiB", lambda f: fmt_int(f["rss"])),
-         ("errors", lambda f: "%d" % f["errors"])],
+        LOAD_COLUMNS,
         ("rps", True, "requests/s, portico/PEER"),
         [("cpu_ratio_vs_", "cpu_us", False, "CPU per request, PEER/portico")],
         [("requests/s >= 1.1x nginx's (ratio_vs_nginx >= 1.10)",
@@ -616,12 +616,7 @@ SCENARIOS = {
         "GET /1m.bin, a 1 MiB file, over keep-alive with sendfile on: "
         "`wrk -t{THREADS} -c{CONNS} -d{DURATION}s --latency` after a {WARMUP}s warm-up",
         "static", run_static_1m,
-        [("req/s", lambda f: fmt_int(f["rps"])),
-         ("p50 µs", lambda f: "%.0f" % f["p50"]),
-         ("p99 µs", lambda f: "%.0f" % f["p99"]),
-         ("CPU µs/req", lambda f: "%.2f" % f["cpu_us"]),
-         ("worker RSS KiB", lambda f: fmt_int(f["rss"])),
-         ("errors", lambda f: "%d" % f["errors"])],
+        LOAD_COLUMNS,
         ("rps", True, "requests/s, portico/PEER"),
         [("cpu_ratio_vs_", "cpu_us", False, "CPU per request, PEER/portico")],
         [("requests/s no lower than nginx's (ratio_vs_nginx >= 1.00)",
