@@ -100,6 +100,64 @@ FZ_FN char *fz_copy(const void *p, size_t n)
     return b;
 }
 
+/* A head parse to drive: pt_http_request_parse or pt_http_response_parse, through one
+ * signature so the three ways of feeding (whole, byte by byte, split) are written once. */
+typedef int (*fz_parse_fn)(void *parser, const char *buf, size_t len);
+
+/* The parse's verdict and how many bytes it had been given when it came. */
+struct fz_feed {
+    int *rc;
+    size_t *at;
+};
+
+FZ_FN void fz_feed_whole(fz_parse_fn parse, void *p, const uint8_t *in, size_t n,
+                         struct fz_feed f)
+{
+    *f.rc = parse(p, (const char *)in, n);
+    *f.at = n;
+}
+
+/* One byte more per call; bytes not yet given are poisoned, so reading one is a report. */
+FZ_FN void fz_feed_bytes(fz_parse_fn parse, void *p, const uint8_t *in, size_t n,
+                         struct fz_feed f)
+{
+    char *b = fz_copy(in, n);
+
+    ASAN_POISON_MEMORY_REGION(b, n);
+    for (size_t k = 1; k <= n && *f.rc == PT_PARSE_AGAIN; k++) {
+        ASAN_UNPOISON_MEMORY_REGION(b, k);
+        *f.rc = parse(p, b, k);
+        *f.at = k;
+    }
+    ASAN_UNPOISON_MEMORY_REGION(b, n);
+    free(b);
+}
+
+/* Two calls on two buffers; the first is freed before the second call (the parser keeps
+ * offsets, never pointers). The first piece is given twice: no new bytes is not an error. */
+FZ_FN void fz_feed_split(fz_parse_fn parse, void *p, const uint8_t *in, size_t n, size_t k,
+                         struct fz_feed f)
+{
+    char *a = fz_copy(in, k), *b;
+
+    if (k) {
+        *f.rc = parse(p, a, k);
+        if (*f.rc == PT_PARSE_AGAIN) {
+            *f.rc = parse(p, a, k);
+            FZ_CHECK("again-again", *f.rc == PT_PARSE_AGAIN, "AGAIN, then %d on the same bytes",
+                     *f.rc);
+        }
+    }
+    *f.at = k;
+    free(a);
+    if (*f.rc != PT_PARSE_AGAIN)
+        return;
+    b = fz_copy(in, n);
+    *f.rc = parse(p, b, n);
+    *f.at = n;
+    free(b);
+}
+
 FZ_FN int fz_is_tchar(unsigned char c)
 {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||

@@ -31,55 +31,30 @@ static void req_start(struct req_run *r, const struct fz_head_cfg *cfg)
     r->at = 0;
 }
 
+static int req_parse(void *p, const char *buf, size_t len)
+{
+    return pt_http_request_parse(p, buf, len);
+}
+
 static void req_whole(struct req_run *r, const uint8_t *in, size_t n,
-                      const struct fz_head_cfg *cfg)
+                       const struct fz_head_cfg *cfg)
 {
     req_start(r, cfg);
-    r->rc = pt_http_request_parse(&r->req, (const char *)in, n);
-    r->at = n;
+    fz_feed_whole(req_parse, &r->req, in, n, (struct fz_feed){&r->rc, &r->at});
 }
 
-/* One byte more per call; bytes not yet given are poisoned, so reading one is a report. */
 static void req_bytes(struct req_run *r, const uint8_t *in, size_t n,
-                      const struct fz_head_cfg *cfg)
+                       const struct fz_head_cfg *cfg)
 {
-    char *b = fz_copy(in, n);
-
     req_start(r, cfg);
-    ASAN_POISON_MEMORY_REGION(b, n);
-    for (size_t k = 1; k <= n && r->rc == PT_PARSE_AGAIN; k++) {
-        ASAN_UNPOISON_MEMORY_REGION(b, k);
-        r->rc = pt_http_request_parse(&r->req, b, k);
-        r->at = k;
-    }
-    ASAN_UNPOISON_MEMORY_REGION(b, n);
-    free(b);
+    fz_feed_bytes(req_parse, &r->req, in, n, (struct fz_feed){&r->rc, &r->at});
 }
 
-/* Two calls on two buffers; the first is freed before the second call (the parser keeps
- * offsets, never pointers). The first piece is given twice: no new bytes is not an error. */
 static void req_split(struct req_run *r, const uint8_t *in, size_t n, size_t k,
-                      const struct fz_head_cfg *cfg)
+                       const struct fz_head_cfg *cfg)
 {
-    char *a = fz_copy(in, k), *b;
-
     req_start(r, cfg);
-    if (k) {
-        r->rc = pt_http_request_parse(&r->req, a, k);
-        if (r->rc == PT_PARSE_AGAIN) {
-            r->rc = pt_http_request_parse(&r->req, a, k);
-            FZ_CHECK("again-again", r->rc == PT_PARSE_AGAIN, "AGAIN, then %d on the same bytes",
-                     r->rc);
-        }
-    }
-    r->at = k;
-    free(a);
-    if (r->rc != PT_PARSE_AGAIN)
-        return;
-    b = fz_copy(in, n);
-    r->rc = pt_http_request_parse(&r->req, b, n);
-    r->at = n;
-    free(b);
+    fz_feed_split(req_parse, &r->req, in, n, k, (struct fz_feed){&r->rc, &r->at});
 }
 
 static void req_compare(const struct req_run *a, const struct req_run *b, const char *mode)

@@ -37,52 +37,30 @@ static void resp_start(struct resp_run *r, const struct resp_cfg *cfg)
     r->at = 0;
 }
 
+static int resp_parse(void *p, const char *buf, size_t len)
+{
+    return pt_http_response_parse(p, buf, len);
+}
+
 static void resp_whole(struct resp_run *r, const uint8_t *in, size_t n,
                        const struct resp_cfg *cfg)
 {
     resp_start(r, cfg);
-    r->rc = pt_http_response_parse(&r->resp, (const char *)in, n);
-    r->at = n;
+    fz_feed_whole(resp_parse, &r->resp, in, n, (struct fz_feed){&r->rc, &r->at});
 }
 
 static void resp_bytes(struct resp_run *r, const uint8_t *in, size_t n,
                        const struct resp_cfg *cfg)
 {
-    char *b = fz_copy(in, n);
-
     resp_start(r, cfg);
-    ASAN_POISON_MEMORY_REGION(b, n);
-    for (size_t k = 1; k <= n && r->rc == PT_PARSE_AGAIN; k++) {
-        ASAN_UNPOISON_MEMORY_REGION(b, k);
-        r->rc = pt_http_response_parse(&r->resp, b, k);
-        r->at = k;
-    }
-    ASAN_UNPOISON_MEMORY_REGION(b, n);
-    free(b);
+    fz_feed_bytes(resp_parse, &r->resp, in, n, (struct fz_feed){&r->rc, &r->at});
 }
 
 static void resp_split(struct resp_run *r, const uint8_t *in, size_t n, size_t k,
                        const struct resp_cfg *cfg)
 {
-    char *a = fz_copy(in, k), *b;
-
     resp_start(r, cfg);
-    if (k) {
-        r->rc = pt_http_response_parse(&r->resp, a, k);
-        if (r->rc == PT_PARSE_AGAIN) {
-            r->rc = pt_http_response_parse(&r->resp, a, k);
-            FZ_CHECK("again-again", r->rc == PT_PARSE_AGAIN, "AGAIN, then %d on the same bytes",
-                     r->rc);
-        }
-    }
-    r->at = k;
-    free(a);
-    if (r->rc != PT_PARSE_AGAIN)
-        return;
-    b = fz_copy(in, n);
-    r->rc = pt_http_response_parse(&r->resp, b, n);
-    r->at = n;
-    free(b);
+    fz_feed_split(resp_parse, &r->resp, in, n, k, (struct fz_feed){&r->rc, &r->at});
 }
 
 static void resp_compare(const struct resp_run *a, const struct resp_run *b, const char *mode)
