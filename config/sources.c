@@ -117,7 +117,11 @@ int pt_conf_source_file(struct pt_conf_load *ld, const char *name, const char *p
     if (add_source(ld, index) != PT_OK)
         return PT_ERROR;
     s = &ld->sources[*index];
-    s->name = name;
+    /* The main file's name is the caller's string (argv, or any buffer): the snapshot
+     * names it in messages and origins long after the load, so it keeps a copy. */
+    s->name = pt_conf_strdup(ld, name, strlen(name));
+    if (!s->name)
+        return PT_ERROR;
     s->path = path;
     s->text = text;
     s->len = (uint32_t)st.st_size;

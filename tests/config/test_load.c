@@ -329,6 +329,25 @@ static void missing_main(void)
             "with the path as given");
 }
 
+/* The path the caller passed may be gone once the load returns (a stack or heap buffer):
+ * the snapshot keeps its own copy for messages and origins. */
+static void path_outlives_caller(void)
+{
+    struct pt_conf_error err;
+    char *path = strdup("valid/locations.conf");
+    struct pt_config *cfg = pt_config_load(path, dir, NULL, &err);
+
+    memset(path, 'X', strlen(path));
+    free(path);
+    if (!tap_ok(cfg != NULL && cfg->server_count > 0, "locations.conf loads"))
+        return;
+    TAP_STR(cfg->file_names[0], "valid/locations.conf",
+            "the file's name survives the caller's buffer");
+    TAP_STR(cfg->servers[0]->origin.file, "valid/locations.conf",
+            "and so do the origins that name it");
+    pt_config_unref(cfg);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -345,5 +364,6 @@ int main(int argc, char **argv)
     locations();
     refcount();
     missing_main();
+    path_outlives_caller();
     return tap_done();
 }
