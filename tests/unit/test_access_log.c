@@ -15,6 +15,7 @@
 #include "proxy/request.h"
 #include "proxy/variables.h"
 #include "tests/tap.h"
+#include "tests/unit/config_file.h"
 
 static char dir[] = "/tmp/pt_access_log_XXXXXX";
 
@@ -49,18 +50,7 @@ static void test_escaping(void)
 
 static struct pt_config *load(const char *http, struct pt_conf_error *err)
 {
-    static char paths[16][256];
-    static unsigned loads;
-    char *path = paths[loads++ % 16];
-    FILE *f;
-
-    snprintf(path, sizeof(paths[0]), "%s/c%u.conf", dir, loads);
-    f = fopen(path, "w");
-    if (f == NULL)
-        return NULL;
-    fprintf(f, "events {}\nhttp {\n%s\n}\n", http);
-    fclose(f);
-    return pt_config_load(path, dir, NULL, err);
+    return pt_test_load_http(dir, "", http, err);
 }
 
 static void expect_refused(const char *http, const char *message, const char *what)

@@ -14,24 +14,14 @@
 #include "proxy/variables.h"
 #include "proxy/worker.h"
 #include "tests/tap.h"
+#include "tests/unit/config_file.h"
 
 static char dir[] = "/tmp/pt_map_regex_XXXXXX";
 
 /* Loads "events {} http { HTTP }"; NULL with err filled when refused. */
 static struct pt_config *load(const char *http, struct pt_conf_error *err)
 {
-    static char paths[16][256];
-    static unsigned loads;
-    char *path = paths[loads++ % 16];
-    FILE *f;
-
-    snprintf(path, sizeof(paths[0]), "%s/c%u.conf", dir, loads);
-    f = fopen(path, "w");
-    if (f == NULL)
-        return NULL;
-    fprintf(f, "events {}\nhttp {\naccess_log off;\n%s\n}\n", http);
-    fclose(f);
-    return pt_config_load(path, dir, NULL, err);
+    return pt_test_load_http(dir, "access_log off;\n", http, err);
 }
 
 static void expect_refused(const char *http, const char *message, const char *what)

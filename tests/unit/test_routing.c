@@ -11,6 +11,7 @@
 #include "proxy/routing.h"
 #include "proxy/server_names.h"
 #include "tests/tap.h"
+#include "tests/unit/config_file.h"
 
 static char dir[] = "/tmp/pt_routing_XXXXXX";
 
@@ -18,20 +19,9 @@ static char dir[] = "/tmp/pt_routing_XXXXXX";
  * is static: config/ keeps the pointer it was given as the name in messages and origins. */
 static struct pt_config *load(const char *name, const char *text)
 {
-    static char paths[8][256];
-    static unsigned loads;
-    char *path = paths[loads++ % 8];
     struct pt_conf_error err;
-    struct pt_config *cfg;
-    FILE *f;
+    struct pt_config *cfg = pt_test_config_load(dir, name, text, &err);
 
-    snprintf(path, sizeof(paths[0]), "%s/%s", dir, name);
-    f = fopen(path, "w");
-    if (f == NULL)
-        return NULL;
-    fputs(text, f);
-    fclose(f);
-    cfg = pt_config_load(path, dir, NULL, &err);
     if (cfg == NULL)
         tap_diag("load %s: %s", name, err.message);
     return cfg;
