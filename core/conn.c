@@ -1,6 +1,7 @@
 /* core/conn.c - plain socket I/O and readiness latching for conn.h. */
 #include "core/conn.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
 #include <sys/sendfile.h>
@@ -89,4 +90,14 @@ void pt_conn_close(struct pt_conn *c)
     if (c->watch.fd >= 0)
         close(c->watch.fd);
     c->watch.fd = -1;
+}
+
+size_t pt_sockaddr_text(const union pt_sockaddr *a, char *out, size_t cap)
+{
+    const void *addr = a->sa.sa_family == AF_INET6 ? (const void *)&a->in6.sin6_addr
+                                                    : (const void *)&a->in.sin_addr;
+
+    if (a->sa.sa_family != AF_INET && a->sa.sa_family != AF_INET6)
+        return 0;
+    return inet_ntop(a->sa.sa_family, addr, out, (socklen_t)cap) ? strlen(out) : 0;
 }

@@ -47,6 +47,10 @@ struct pt_conn {
 
 extern const struct pt_conn_io pt_conn_plain_io;
 
+/* The address of a (no port) as text into out (cap >= INET6_ADDRSTRLEN); returns its
+ * length, 0 for a family other than IPv4/IPv6. */
+size_t pt_sockaddr_text(const union pt_sockaddr *a, char *out, size_t cap);
+
 /* Prepares c for an accepted, non-blocking fd. */
 void pt_conn_init(struct pt_conn *c, int fd, pt_watch_cb cb, pt_timer_cb on_timer);
 

@@ -8,7 +8,6 @@
  */
 #include "proxy/http_conn.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/tcp.h>
 #include <stddef.h>
@@ -123,12 +122,8 @@ static int head_room(struct pt_http_conn *hc)
 static void log_refusal(const struct pt_http_conn *hc, uint16_t status, const char *why)
 {
     char addr[INET6_ADDRSTRLEN] = "?";
-    const union pt_sockaddr *p = &hc->conn.peer;
 
-    if (p->sa.sa_family == AF_INET)
-        inet_ntop(AF_INET, &p->in.sin_addr, addr, sizeof(addr));
-    else if (p->sa.sa_family == AF_INET6)
-        inet_ntop(AF_INET6, &p->in6.sin6_addr, addr, sizeof(addr));
+    pt_sockaddr_text(&hc->conn.peer, addr, sizeof(addr));
     pt_log(PT_LOG_INFO, "request refused with %u (%s), client: %s, listen: %s", status,
            why ? why : "", addr, hc->listener->text);
 }

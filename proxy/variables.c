@@ -223,10 +223,8 @@ static void append_addr(struct out *o, const union pt_sockaddr *a, int port)
         n = snprintf(text, sizeof(text), "%u", ntohs(a->in.sin_port));
     else if (a->sa.sa_family == AF_INET6 && port)
         n = snprintf(text, sizeof(text), "%u", ntohs(a->in6.sin6_port));
-    else if (a->sa.sa_family == AF_INET)
-        n = inet_ntop(AF_INET, &a->in.sin_addr, text, sizeof(text)) ? (int)strlen(text) : 0;
-    else if (a->sa.sa_family == AF_INET6)
-        n = inet_ntop(AF_INET6, &a->in6.sin6_addr, text, sizeof(text)) ? (int)strlen(text) : 0;
+    else if (!port)
+        n = (int)pt_sockaddr_text(a, text, sizeof(text));
     append(o, text, (size_t)n);
 }
 
