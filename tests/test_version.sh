@@ -8,20 +8,9 @@
 set -uo pipefail
 
 portico=${1:?usage: test_version.sh PATH_TO_PORTICO}
-n=0
-failed=0
 
-check() { # check DESCRIPTION COMMAND...: one TAP line for the command's success.
-    local what=$1
-    shift
-    n=$((n + 1))
-    if "$@"; then
-        echo "ok $n - $what"
-    else
-        echo "not ok $n - $what"
-        failed=$((failed + 1))
-    fi
-}
+# shellcheck source=tests/tap.sh
+. "$(dirname "${BASH_SOURCE[0]}")/tap.sh"
 
 has() { grep -Eq -- "$2" <<<"$1"; }
 
@@ -53,5 +42,4 @@ check "an unknown option exits nonzero" test $? -ne 0
 "$portico" -c >/dev/null 2>&1
 check "-c without a file exits nonzero" test $? -ne 0
 
-echo "1..$n"
-((failed == 0))
+tap_done

@@ -13,21 +13,10 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); p
 conf=$dir/conf/portico.conf
 pidfile=$dir/logs/portico.pid
 started=()
-n=0
-failed=0
 mkdir -p "$dir/conf" "$dir/logs"
 
-check() { # check DESCRIPTION COMMAND...: one TAP line for the command's success.
-    local what=$1
-    shift
-    n=$((n + 1))
-    if "$@"; then
-        echo "ok $n - $what"
-    else
-        echo "not ok $n - $what"
-        failed=$((failed + 1))
-    fi
-}
+# shellcheck source=tests/tap.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../tap.sh"
 
 has() { grep -Fq -- "$2" <<<"$1"; }
 
@@ -141,5 +130,4 @@ check "-s stop exits 0" "$portico" -p "$dir" -s stop
 check "the daemon exits" wait_for 10 gone "$daemon"
 check "its workers are gone" test -z "$(pgrep -P "$daemon" 2>/dev/null)"
 
-echo "1..$n"
-((failed == 0))
+tap_done
