@@ -127,6 +127,11 @@ struct pt_conf_map {
  * root is made absolute against the prefix at load. */
 struct pt_conf_path {
     struct pt_conf_complex path; /* raw NULL: unset */
+    /* alias: how much of the URI it replaces, the prefix of the location where it was
+     * written (nested locations that set neither root nor alias inherit both, as
+     * nginx); whole_uri in a regex location, where the evaluated alias is the path. */
+    uint32_t strip;
+    uint8_t whole_uri;
 };
 
 /* index FILE...: the names tried, in order, for a URI ending in '/'. */
@@ -158,7 +163,9 @@ enum pt_expires_mode {
     PT_EXPIRES_OFF = 0,
     PT_EXPIRES_EPOCH,
     PT_EXPIRES_MAX,
-    PT_EXPIRES_TIME, /* now + time; a negative time gives Cache-Control: no-cache */
+    PT_EXPIRES_TIME,     /* now + time; a negative time gives Cache-Control: no-cache */
+    PT_EXPIRES_MODIFIED, /* the file's mtime + time (now + time for other responses) */
+    PT_EXPIRES_DAILY,    /* @time: the next such time of day, local time */
 };
 
 struct pt_conf_expires {
@@ -227,7 +234,7 @@ struct pt_conf_http_values {
     struct pt_conf_access_logs access_log;   /* logs/access.log combined */
     /* static files (proxy/static.c) */
     struct pt_conf_path root;             /* html */
-    struct pt_conf_path alias;            /* location only, not inherited */
+    struct pt_conf_path alias;            /* location only; a root below clears it */
     struct pt_conf_index index;           /* index.html */
     struct pt_conf_try_files try_files;   /* server and location, not inherited */
     struct pt_conf_types types;           /* nginx's built-in three */
@@ -235,7 +242,9 @@ struct pt_conf_http_values {
     uint8_t sendfile;                     /* off */
     uint8_t tcp_nopush;                   /* off */
     uint8_t etag;                         /* on */
+    uint8_t dotfiles;                     /* off: portico's own, see proxy/static.h */
     uint64_t sendfile_max_chunk;          /* 2m; 0: no limit */
+    uint64_t max_ranges;                  /* 2147483647 (nginx: unlimited); 0: no ranges */
     struct pt_conf_expires expires;       /* off */
     struct pt_conf_headers add_header;    /* none */
     struct pt_conf_error_pages error_page; /* none */

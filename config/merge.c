@@ -22,6 +22,10 @@ static void merge_values(struct pt_conf_http_values *child, const struct pt_conf
             continue;
         memcpy((char *)child + row->offset, (const char *)parent + row->offset, row->size);
     }
+    /* root and alias are one setting in nginx: a level's own root hides an inherited
+     * alias (and its own alias takes precedence over an inherited root anyway). */
+    if (is_set(set, pt_conf_row_index(pt_conf_row_find("root"))))
+        child->alias = (struct pt_conf_path){0};
 }
 
 static void merge_locations(struct pt_conf_location **locs, uint32_t count,

@@ -52,7 +52,11 @@ PT_SETTER(pt_conf_set_root)
         ld->scope->loc->pub.match == PT_LOC_NAMED)
         return pt_conf_fail(ld, &node->words[0], NULL,
                             "\"alias\" directive cannot be used inside the named location");
-    /* nginx keeps a trailing slash of root off (it is added back by the URI). */
+    if (other[0] == 'r') {
+        const struct pt_conf_location *loc = &ld->scope->loc->pub;
+        p->whole_uri = loc->match == PT_LOC_REGEX || loc->match == PT_LOC_REGEX_CASELESS;
+        p->strip = p->whole_uri ? 0 : loc->pattern_len;
+    }
     return compile_path(ld, &node->words[1], &p->path);
 }
 
@@ -172,29 +176,41 @@ PT_SETTER(pt_conf_set_types)
     return PT_OK;
 }
 
-/* expires off | epoch | max | [-]TIME ("modified" and "@time" are not supported yet). */
+/* expires off | epoch | max | [modified] [-]TIME | @TIME-OF-DAY, nginx's forms. */
 PT_SETTER(pt_conf_set_expires)
 {
     struct pt_conf_expires *e = field;
-    const struct pt_conf_word *w = &node->words[1];
-    int neg = w->text[0] == '-';
+    int modified = node->word_count == 3;
+    const struct pt_conf_word *w = &node->words[modified ? 2 : 1];
+    const char *t = w->text;
+    uint32_t len = w->len;
+    pt_msec_t ms;
 
     (void)row;
-    if (node->word_count > 2 || strcmp(w->text, "modified") == 0 || w->text[0] == '@')
-        return pt_conf_fail(ld, w, "expected: expires off | epoch | max | time;",
-                            "\"expires modified\" and \"expires @time\" are nginx features "
-                            "portico does not support yet");
-    if (strcmp(w->text, "off") == 0)
+    if (modified && strcmp(node->words[1].text, "modified") != 0)
+        return pt_conf_bad_value(ld, node, &node->words[1], "\"modified\" or a time");
+    if (!modified && strcmp(t, "off") == 0)
         *e = (struct pt_conf_expires){PT_EXPIRES_OFF, 0};
-    else if (strcmp(w->text, "epoch") == 0)
+    else if (!modified && strcmp(t, "epoch") == 0)
         *e = (struct pt_conf_expires){PT_EXPIRES_EPOCH, 0};
-    else if (strcmp(w->text, "max") == 0)
+    else if (!modified && strcmp(t, "max") == 0)
         *e = (struct pt_conf_expires){PT_EXPIRES_MAX, 0};
-    else {
-        pt_msec_t t;
-        if (pt_conf_parse_time(w->text + neg, w->len - (uint32_t)neg, &t) != PT_OK)
-            return pt_conf_bad_value(ld, node, w, "off, epoch, max or a time like 1h, -1");
-        *e = (struct pt_conf_expires){PT_EXPIRES_TIME, neg ? -t : t};
+    else if (t[0] == '@') {
+        if (modified)
+            return pt_conf_fail(ld, w, NULL,
+                                "daily time cannot be used with \"modified\" parameter");
+        if (pt_conf_parse_time(t + 1, len - 1, &ms) != PT_OK)
+            return pt_conf_bad_value(ld, node, w, "a time of day like @15h30m");
+        if (ms > 24 * 3600 * 1000)
+            return pt_conf_fail(ld, w, NULL, "daily time value must be less than 24 hours");
+        *e = (struct pt_conf_expires){PT_EXPIRES_DAILY, ms};
+    } else {
+        int neg = t[0] == '-', skip = neg || t[0] == '+';
+        if (pt_conf_parse_time(t + skip, len - (uint32_t)skip, &ms) != PT_OK)
+            return pt_conf_bad_value(ld, node, w, modified ? "a time like 1h, -1"
+                                     : "off, epoch, max or a time like 1h, -1, @15h");
+        *e = (struct pt_conf_expires){modified ? PT_EXPIRES_MODIFIED : PT_EXPIRES_TIME,
+                                      neg ? -ms : ms};
     }
     return PT_OK;
 }

@@ -15,7 +15,7 @@
 const char *const pt_conf_known_variables[] = {
     "host", "hostname", "remote_addr", "remote_port", "server_addr", "server_port",
     "server_name", "scheme", "request", "request_method", "request_uri", "uri",
-    "document_uri", "args", "query_string", "arg_*", "http_*", "cookie_*", "sent_http_*",
+    "document_uri", "args", "query_string", "is_args", "arg_*", "http_*", "cookie_*", "sent_http_*",
     "content_type", "content_length", "status", "body_bytes_sent", "bytes_sent",
     "request_length", "request_time", "time_local", "time_iso8601", "msec", "connection",
     "connection_requests", "pid", "nginx_version", "portico_version", "remote_user",

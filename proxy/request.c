@@ -12,6 +12,7 @@
 #include "core/clock.h"
 #include "parser/uri.h"
 #include "proxy/http_conn.h"
+#include "proxy/header_additions.h"
 #include "proxy/http_response.h"
 #include "proxy/http_status.h"
 #include "proxy/location.h"
@@ -82,6 +83,7 @@ void pt_request_free(struct pt_request *r)
     if (r == NULL)
         return;
     pt_buf_release(&r->uri_buf);
+    pt_buf_release(&r->args_buf);
     if (free_count >= KEEP_FREE) {
         free(r);
         return;
@@ -113,6 +115,36 @@ static int normalise_uri(struct pt_request *r, const char *base)
         pt_uri_normalize(path, len, r->uri_buf.data, &out_len) != 0)
         return -1;
     r->uri_buf.end = (uint32_t)out_len;
+    return 0;
+}
+
+const char *pt_request_args(const struct pt_request *r, size_t *len)
+{
+    const char *path, *q;
+
+    if (r->args_replaced) {
+        *len = pt_buf_len(&r->args_buf);
+        return r->args_buf.data;
+    }
+    path = r->hc->in.data + r->hc->in.start + r->head.path.off;
+    q = memchr(path, '?', r->head.path.len);
+    *len = q ? r->head.path.len - (size_t)(q - path) - 1 : 0;
+    return q ? q + 1 : NULL;
+}
+
+int pt_request_set_args(struct pt_request *r, const char *args, size_t len)
+{
+    struct pt_buf nb = {0};
+
+    if (args && pt_buf_alloc(&nb, (uint32_t)(len ? len : 1)) != 0)
+        return -1;
+    if (args) {
+        memcpy(nb.data, args, len);
+        nb.end = (uint32_t)len;
+    }
+    pt_buf_release(&r->args_buf);
+    r->args_buf = nb;
+    r->args_replaced = 1;
     return 0;
 }
 
@@ -226,7 +258,7 @@ int pt_request_error_page(struct pt_request *r, uint16_t status)
         if (r->head.method_id != PT_METHOD_HEAD)
             r->head.method_id = PT_METHOD_GET;
         r->status_override = ep->response < 0 ? status : (uint16_t)ep->response;
-        rc = pt_static_internal_redirect(r, u, len);
+        rc = pt_static_internal_redirect(r, u, len, PT_ARGS_FROM_URI);
         rc = rc == PT_STATIC_REDIRECT ? 1 : rc < 0 ? -1 : 2;
     } else {
         r->status_override = ep->response > 0 ? (uint16_t)ep->response : 302;
@@ -284,6 +316,23 @@ static int return_text(const struct pt_request *r, const struct pt_conf_complex 
     return 0;
 }
 
+/* Queues resp with the location's expires and add_header lines. */
+static int append_with_additions(struct pt_request *r, struct pt_response *resp)
+{
+    struct pt_buf x = {0};
+    int rc = -1;
+
+    if (r->values->expires.mode == PT_EXPIRES_OFF && r->values->add_header.count == 0)
+        return pt_response_append(&r->hc->out, resp); /* the common case: no buffer */
+    if (pt_buf_alloc(&x, 512) == 0 && pt_header_additions(r, resp->status, -1, &x) == 0) {
+        resp->extra = x.data;
+        resp->extra_len = pt_buf_len(&x);
+        rc = pt_response_append(&r->hc->out, resp);
+    }
+    pt_buf_release(&x);
+    return rc;
+}
+
 /* `return code [text|URL]`: a redirect's argument is its Location and the body nginx's
  * page; another code's text is the body (default_type text/plain); no text gives the
  * code's page, if it has one. */
@@ -311,7 +360,7 @@ static int respond_return(struct pt_request *r, const struct pt_conf_return *ret
         resp.content_type = resp.body ? "text/html" : "text/plain";
     }
     if (rc == 0)
-        rc = pt_response_append(&r->hc->out, &resp);
+        rc = append_with_additions(r, &resp);
     pt_buf_release(&scratch);
     pt_buf_release(&loc);
     return rc;
@@ -325,7 +374,7 @@ static int respond_page(struct pt_request *r, uint16_t status)
     pt_request_response_init(&resp, r, status);
     resp.body = pt_http_error_page(status, resp.server_tokens, &resp.body_len);
     resp.content_type = resp.body ? "text/html" : NULL;
-    return pt_response_append(&r->hc->out, &resp);
+    return append_with_additions(r, &resp);
 }
 
 int pt_request_respond(struct pt_request *r)

@@ -30,6 +30,10 @@ struct pt_request {
      * was already normal (offset from in.start), else its own buffer. */
     struct pt_slice uri;
     struct pt_buf uri_buf;
+    /* $args after an internal redirect that named its own ("/x?a=1", or none: nginx's
+     * try_files fallback and error_page clear them); else the head's query. */
+    struct pt_buf args_buf;
+    uint8_t args_replaced;
     struct pt_chunked chunked;
     uint8_t body_chunked;
     uint8_t keep_alive;
@@ -58,6 +62,13 @@ int pt_request_route(struct pt_request *r, const char *base);
 
 /* The normalised path; valid while the request lives. */
 const char *pt_request_uri(const struct pt_request *r, size_t *len);
+
+/* $args: the query without its '?', or NULL when there is none ($is_args empty). */
+const char *pt_request_args(const struct pt_request *r, size_t *len);
+
+/* Replaces $args with args (NULL: none), as an internal redirect to "uri?args" does.
+ * Returns 0 or -1. */
+int pt_request_set_args(struct pt_request *r, const char *args, size_t len);
 
 /* Runs the content phase: appends the response to hc->out. Returns 0, or -1 when the
  * connection must close without a response (return 444) or memory ran out. */

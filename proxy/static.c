@@ -42,20 +42,19 @@ static int eval(const struct pt_request *r, const struct pt_conf_complex *cv,
 static int map_path(const struct pt_request *r, const char *uri, size_t ulen, char *path)
 {
     const struct pt_conf_http_values *v = r->values;
-    const struct pt_conf_location *loc = r->location;
     const struct pt_conf_complex *base = &v->root.path;
     struct pt_buf scratch = {0};
     const char *b;
     size_t blen;
     int rc = 0;
 
-    if (loc && v->alias.path.raw) {
+    if (v->alias.path.raw) {
         base = &v->alias.path;
-        if (loc->match == PT_LOC_REGEX || loc->match == PT_LOC_REGEX_CASELESS)
-            ulen = 0; /* the alias is the whole path */
-        else if (loc->match != PT_LOC_NAMED && ulen >= loc->pattern_len) {
-            uri += loc->pattern_len;
-            ulen -= loc->pattern_len;
+        if (v->alias.whole_uri)
+            ulen = 0;
+        else if (ulen >= v->alias.strip) {
+            uri += v->alias.strip;
+            ulen -= v->alias.strip;
         }
     }
     if (eval(r, base, &scratch, &b, &blen) != 0)
@@ -97,11 +96,12 @@ static int set_uri(struct pt_request *r, const char *uri, size_t len)
 }
 
 /* Makes uri (without its "?args") the request's $uri and finds its location again. */
-int pt_static_internal_redirect(struct pt_request *r, const char *uri, size_t len)
+int pt_static_internal_redirect(struct pt_request *r, const char *uri, size_t len,
+                                enum pt_redirect_args args)
 {
     const struct pt_routing *rt = pt_routing_for(pt_worker.cfg);
     const char *q = memchr(uri, '?', len);
-    size_t ulen;
+    size_t ulen, full = len;
 
     if (q)
         len = (size_t)(q - uri);
@@ -120,6 +120,9 @@ int pt_static_internal_redirect(struct pt_request *r, const char *uri, size_t le
     }
     if (len == 0 || uri[0] != '/' || rt == NULL)
         return pt_static_page(r, 500, NULL, 0);
+    if (args == PT_ARGS_FROM_URI &&
+        pt_request_set_args(r, q ? q + 1 : NULL, q ? full - len - 1 : 0) != 0)
+        return -1;
     if (set_uri(r, uri, len) != 0)
         return -1;
     uri = pt_request_uri(r, &ulen);
@@ -131,23 +134,49 @@ int pt_static_internal_redirect(struct pt_request *r, const char *uri, size_t le
 /* 301 to uri + "/" (+ "?args"), absolute as nginx's absolute_redirect. */
 static int redirect_to_dir(struct pt_request *r, const char *uri, size_t ulen)
 {
-    const char *target = r->hc->in.data + r->hc->in.start + r->head.path.off;
-    const char *q = memchr(target, '?', r->head.path.len);
-    size_t qlen = q ? r->head.path.len - (size_t)(q - target) : 0;
+    size_t alen;
+    const char *args = pt_request_args(r, &alen);
+    size_t qlen = args ? alen + 1 : 0;
     struct pt_buf path = {0}, loc = {0};
     int rc = -1;
 
     if (pt_buf_alloc(&path, (uint32_t)(ulen + 1 + qlen)) == 0) {
         memcpy(path.data, uri, ulen);
         path.data[ulen] = '/';
-        if (qlen)
-            memcpy(path.data + ulen + 1, q, qlen);
+        if (args) {
+            path.data[ulen + 1] = '?';
+            memcpy(path.data + ulen + 2, args, alen);
+        }
         if (pt_request_absolute_location(r, path.data, ulen + 1 + qlen, &loc) == 0)
             rc = pt_static_page(r, 301, loc.data, pt_buf_len(&loc));
     }
     pt_buf_release(&path);
     pt_buf_release(&loc);
     return rc;
+}
+
+/* A segment starting with '.' other than "/.well-known/" (the URI is normalised: no "."
+ * or ".." segments are left). */
+static int is_dotfile(const char *uri, size_t len)
+{
+    static const char wk[] = "well-known";
+    const char *end = uri + len, *p = uri;
+
+    while ((p = memchr(p, '/', (size_t)(end - p))) != NULL && ++p < end) {
+        if (*p != '.')
+            continue;
+        size_t rest = (size_t)(end - p - 1);
+        if (rest >= sizeof(wk) - 1 && memcmp(p + 1, wk, sizeof(wk) - 1) == 0 &&
+            (rest == sizeof(wk) - 1 || p[sizeof(wk)] == '/'))
+            continue;
+        return 1;
+    }
+    return 0;
+}
+
+static int hidden(const struct pt_request *r, const char *uri, size_t len)
+{
+    return !r->values->dotfiles && is_dotfile(uri, len);
 }
 
 /* try_files: the first item that exists (a directory for "name/", else a file) becomes
@@ -174,7 +203,8 @@ static int try_files(struct pt_request *r, int *found)
         int want_dir = raw[0] && raw[strlen(raw) - 1] == '/';
         if (want_dir && len > 1 && name[len - 1] == '/')
             len--;
-        if (len == 0 || map_path(r, name, len, path) != 0 || stat(path, &st) != 0 ||
+        if (len == 0 || hidden(r, name, len) || map_path(r, name, len, path) != 0 ||
+            stat(path, &st) != 0 ||
             (S_ISDIR(st.st_mode) ? 1 : 0) != want_dir)
             continue;
         *found = 1;
@@ -188,7 +218,7 @@ static int try_files(struct pt_request *r, int *found)
         else if (eval(r, &tf->items[tf->count - 1], &scratch, &last, &len) != 0)
             rc = -1;
         else
-            rc = pt_static_internal_redirect(r, last, len);
+            rc = pt_static_internal_redirect(r, last, len, PT_ARGS_FROM_URI);
     }
     pt_buf_release(&scratch);
     return rc;
@@ -213,7 +243,7 @@ static int serve_index(struct pt_request *r, const char *uri, size_t ulen)
             break;
         }
         if (len && name[0] == '/') { /* an absolute index is a redirect, found or not */
-            rc = pt_static_internal_redirect(r, name, len);
+            rc = pt_static_internal_redirect(r, name, len, PT_ARGS_KEEP);
             goto out;
         }
         if (dir_len + len >= PATH_CAP)
@@ -227,7 +257,7 @@ static int serve_index(struct pt_request *r, const char *uri, size_t ulen)
             }
             memcpy(target.data, uri, ulen);
             memcpy(target.data + ulen, name, len);
-            rc = pt_static_internal_redirect(r, target.data, ulen + len);
+            rc = pt_static_internal_redirect(r, target.data, ulen + len, PT_ARGS_KEEP);
             goto out;
         }
         if (errno != ENOENT && errno != ENOTDIR) {
@@ -282,6 +312,8 @@ int pt_static_respond(struct pt_request *r)
             return rc;
     }
     uri = pt_request_uri(r, &ulen);
+    if (hidden(r, uri, ulen))
+        return pt_static_page(r, 404, NULL, 0);
     if (ulen && uri[ulen - 1] == '/')
         return serve_index(r, uri, ulen);
     if (r->head.method_id != PT_METHOD_GET && r->head.method_id != PT_METHOD_HEAD)

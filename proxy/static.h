@@ -4,8 +4,12 @@
  * A URI maps to root + URI, or to alias + the URI past the location's prefix (in a regex
  * location, the evaluated alias is the whole path). A directory without a trailing '/'
  * gets a 301 to add it; with one, the index files are tried (an internal redirect to the
- * first that exists), else 403. Dotfiles and symlinks are served as nginx serves them by
- * default (no disable_symlinks, no special case for names starting with '.').
+ * first that exists), else 403. Symlinks are followed as nginx does by default.
+ *
+ * Unlike nginx, a URI with a segment starting with '.' (/.git/config, /.env) is a 404
+ * unless `dotfiles on;` applies to its location: deploys copy those by accident, and
+ * nginx serves them unless each config remembers `location ~ /\. { deny all; }`. RFC
+ * 8615's /.well-known/ is always served (ACME challenges live there).
  */
 #ifndef PT_PROXY_STATIC_H
 #define PT_PROXY_STATIC_H
@@ -22,8 +26,14 @@ struct pt_request;
  * content phase again (return included), at most 10 times as nginx. */
 int pt_static_respond(struct pt_request *r);
 
-/* Makes uri ("/path[?args]" or "@name") the request's target: its $uri and location.
- * Returns PT_STATIC_REDIRECT, or what a refusal page returned (0, or -1). */
-int pt_static_internal_redirect(struct pt_request *r, const char *uri, size_t len);
+/* What an internal redirect does with $args: the index module keeps them; try_files'
+ * fallback URI and error_page take the URI's own "?args" or none, as nginx. */
+enum pt_redirect_args { PT_ARGS_KEEP, PT_ARGS_FROM_URI };
+
+/* Makes uri ("/path[?args]" or "@name") the request's target: its $uri and location
+ * (a named location keeps $uri and $args). Returns PT_STATIC_REDIRECT, or what a
+ * refusal page returned (0, or -1). */
+int pt_static_internal_redirect(struct pt_request *r, const char *uri, size_t len,
+                                enum pt_redirect_args args);
 
 #endif

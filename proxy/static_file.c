@@ -13,6 +13,7 @@
 #include "core/clock.h"
 #include "parser/http_conditional.h"
 #include "proxy/file_body.h"
+#include "proxy/header_additions.h"
 #include "proxy/http_conn.h"
 #include "proxy/http_response.h"
 #include "proxy/http_status.h"
@@ -90,83 +91,6 @@ static enum range_result parse_range(const char *s, size_t len, uint64_t size, s
 
 /* ---- response headers ---- */
 
-static int add(struct pt_buf *x, const char *s, size_t n)
-{
-    if (pt_buf_room(x) < n && pt_buf_grow(x, x->end + (uint32_t)n + 256) != 0)
-        return -1;
-    memcpy(x->data + x->end, s, n);
-    x->end += (uint32_t)n;
-    return 0;
-}
-
-#define ADD_LIT(x, lit) add((x), (lit), sizeof(lit) - 1)
-
-static int addf(struct pt_buf *x, const char *fmt, unsigned long long v)
-{
-    char line[96];
-    int n = snprintf(line, sizeof(line), fmt, v);
-
-    return add(x, line, (size_t)n);
-}
-
-/* The statuses nginx's expires and (without "always") add_header apply to. */
-static int status_takes_headers(uint16_t status)
-{
-    return status == 200 || status == 201 || status == 204 || status == 206 ||
-           status == 301 || status == 302 || status == 303 || status == 304 ||
-           status == 307 || status == 308;
-}
-
-static int put_expires(struct pt_buf *x, const struct pt_conf_expires *e)
-{
-    char date[PT_HTTP_DATE_LEN];
-    long long sec = e->time / 1000;
-
-    switch (e->mode) {
-    case PT_EXPIRES_OFF:
-        return 0;
-    case PT_EXPIRES_EPOCH:
-        return ADD_LIT(x, "Expires: Thu, 01 Jan 1970 00:00:01 GMT\r\nCache-Control: no-cache\r\n");
-    case PT_EXPIRES_MAX:
-        return ADD_LIT(x, "Expires: Thu, 31 Dec 2037 23:55:55 GMT\r\n"
-                          "Cache-Control: max-age=315360000\r\n");
-    case PT_EXPIRES_TIME:
-        break;
-    }
-    pt_http_date_format(pt_now_sec + sec, date);
-    if (add(x, "Expires: ", 9) || add(x, date, sizeof(date)) || add(x, "\r\n", 2))
-        return -1;
-    if (sec < 0)
-        return ADD_LIT(x, "Cache-Control: no-cache\r\n");
-    return addf(x, "Cache-Control: max-age=%llu\r\n", (unsigned long long)sec);
-}
-
-/* Expires and add_header lines for status, into x. */
-static int put_additions(const struct pt_request *r, uint16_t status, struct pt_buf *x)
-{
-    const struct pt_conf_http_values *v = r->values;
-    int regular = status_takes_headers(status);
-
-    if (regular && put_expires(x, &v->expires) != 0)
-        return -1;
-    for (uint32_t i = 0; i < v->add_header.count; i++) {
-        const struct pt_conf_header *h = &v->add_header.list[i];
-        uint32_t mark = x->end;
-        if (!regular && !h->always)
-            continue;
-        if (add(x, h->name, h->name_len) || add(x, ": ", 2) ||
-            pt_complex_eval(r, &h->value, x) != 0)
-            return -1;
-        if (x->end == mark + h->name_len + 2) { /* an empty value: no header, as nginx */
-            x->end = mark;
-            continue;
-        }
-        if (add(x, "\r\n", 2))
-            return -1;
-    }
-    return 0;
-}
-
 int pt_static_page(struct pt_request *r, uint16_t status, const char *location, size_t loc_len)
 {
     struct pt_response resp;
@@ -184,7 +108,7 @@ int pt_static_page(struct pt_request *r, uint16_t status, const char *location, 
     resp.content_type = resp.body ? "text/html" : NULL;
     resp.location = location;
     resp.location_len = loc_len;
-    if (pt_buf_alloc(&x, 1024) == 0 && put_additions(r, status, &x) == 0) {
+    if (pt_buf_alloc(&x, 1024) == 0 && pt_header_additions(r, status, -1, &x) == 0) {
         resp.extra = x.data;
         resp.extra_len = pt_buf_len(&x);
         rc = pt_response_append(&r->hc->out, &resp);
@@ -306,21 +230,24 @@ static void release_fd(int fd, void *cache_entry)
 
 /* ETag, expires, add_header, then Accept-Ranges or Content-Range (nginx's order). */
 static int file_headers(const struct pt_request *r, uint16_t status, const char *etag,
-                        size_t elen, const struct range *rg, uint64_t size, struct pt_buf *x)
+                        size_t elen, const struct range *rg, const struct stat *st,
+                        struct pt_buf *x)
 {
-    if (elen && (add(x, "ETag: ", 6) || add(x, etag, elen) || add(x, "\r\n", 2)))
+    uint64_t size = (uint64_t)st->st_size;
+
+    if (elen && (pt_header_add(x, "ETag: ", 6) || pt_header_add(x, etag, elen) || pt_header_add(x, "\r\n", 2)))
         return -1;
-    if (put_additions(r, status, x) != 0)
+    if (pt_header_additions(r, status, st->st_mtime, x) != 0)
         return -1;
     if (status == 200)
-        return ADD_LIT(x, "Accept-Ranges: bytes\r\n");
+        return PT_HEADER_LIT(x, "Accept-Ranges: bytes\r\n");
     if (status == 206) {
         char line[96];
         int n = snprintf(line, sizeof(line), "Content-Range: bytes %llu-%llu/%llu\r\n",
                          (unsigned long long)rg->start,
                          (unsigned long long)(rg->start + rg->len - 1),
                          (unsigned long long)size);
-        return add(x, line, (size_t)n);
+        return pt_header_add(x, line, (size_t)n);
     }
     return 0;
 }
@@ -335,8 +262,8 @@ static int respond_416(struct pt_request *r, uint64_t size)
     pt_request_response_init(&resp, r, 416);
     resp.body = pt_http_error_page(416, resp.server_tokens, &resp.body_len);
     resp.content_type = "text/html";
-    if (pt_buf_alloc(&x, 1024) == 0 && put_additions(r, 416, &x) == 0 &&
-        addf(&x, "Content-Range: bytes */%llu\r\n", (unsigned long long)size) == 0) {
+    if (pt_buf_alloc(&x, 1024) == 0 && pt_header_additions(r, 416, -1, &x) == 0 &&
+        pt_header_addf(&x, "Content-Range: bytes */%llu\r\n", (unsigned long long)size) == 0) {
         resp.extra = x.data;
         resp.extra_len = pt_buf_len(&x);
         rc = pt_response_append(&r->hc->out, &resp);
@@ -403,7 +330,7 @@ int pt_static_send_file(struct pt_request *r, int fd, void *cache_entry, const s
         resp.file_body = 0;
     }
     resp.last_modified = st->st_mtime;
-    if (pt_buf_alloc(&x, 1024) == 0 && file_headers(r, status, etag, elen, &rg, size, &x) == 0) {
+    if (pt_buf_alloc(&x, 1024) == 0 && file_headers(r, status, etag, elen, &rg, st, &x) == 0) {
         resp.extra = x.data;
         resp.extra_len = pt_buf_len(&x);
         rc = pt_response_append(&r->hc->out, &resp);

@@ -153,11 +153,11 @@ static void append_pair(struct out *o, const char *s, size_t len, char sep, cons
 static void append_arg(struct out *o, const struct pt_request *r, const char *name,
                        uint32_t len)
 {
-    const char *path = r->hc->in.data + r->hc->in.start + r->head.path.off;
-    const char *q = memchr(path, '?', r->head.path.len);
+    size_t alen;
+    const char *args = pt_request_args(r, &alen);
 
-    if (q)
-        append_pair(o, q + 1, r->head.path.len - (size_t)(q - path) - 1, '&', name, len);
+    if (args)
+        append_pair(o, args, alen, '&', name, len);
 }
 
 static void append_cookie(struct out *o, const struct pt_request *r, const char *name,
@@ -175,11 +175,11 @@ static void append_cookie(struct out *o, const struct pt_request *r, const char 
 
 static void append_query(struct out *o, const struct pt_request *r)
 {
-    const char *path = r->hc->in.data + r->hc->in.start + r->head.path.off;
-    const char *q = memchr(path, '?', r->head.path.len);
+    size_t len;
+    const char *args = pt_request_args(r, &len);
 
-    if (q)
-        append(o, q + 1, r->head.path.len - (size_t)(q - path) - 1);
+    if (args)
+        append(o, args, len);
 }
 
 static void append_uri(struct out *o, const struct pt_request *r)
@@ -493,9 +493,10 @@ static void append_var(struct out *o, const struct pt_request *r, const char *n,
         append_uri(o, r);
     else if (name_is(n, len, "args") || name_is(n, len, "query_string"))
         append_query(o, r);
-    else if (name_is(n, len, "is_args"))
-        append(o, "?", memchr(r->hc->in.data + r->hc->in.start + r->head.path.off, '?',
-                              r->head.path.len) != NULL);
+    else if (name_is(n, len, "is_args")) {
+        size_t alen;
+        append(o, "?", pt_request_args(r, &alen) != NULL);
+    }
     else if (name_is(n, len, "host"))
         append_host(o, r);
     else if (len == 1 && n[0] >= '0' && n[0] <= '9')
