@@ -2,8 +2,8 @@
  *
  * The stages run in order over one load state: -g's text and the main file become one
  * tree (includes expanded), defaults are applied, the tree is walked against the
- * registry, values are inherited, listeners derived, and the list of files read is
- * kept for -T. Any failure frees the arena and returns NULL with the first error. */
+ * registry, values are inherited, the proxy's whole-config checks run, listeners are
+ * derived, and the list of files read is kept for -T. Any failure frees the arena and returns NULL with the first error. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +12,7 @@
 #include "config/blocks.h"
 #include "config/load.h"
 #include "config/registry.h"
+#include "config/upstream.h"
 #include "config/variables.h"
 #include "core/pt_types.h"
 
@@ -87,6 +88,8 @@ static int build(struct pt_conf_load *ld, const struct pt_conf_node *first, cons
     if (!ld->has_events)
         return pt_conf_fail_plain(ld, "%s: no \"events\" section in configuration", path);
     pt_conf_merge(ld);
+    if (pt_conf_proxy_finish(ld) != PT_OK)
+        return PT_ERROR;
     return pt_conf_build_listeners(ld);
 }
 
@@ -163,6 +166,11 @@ struct pt_config *pt_config_ref(struct pt_config *cfg)
 
 void pt_config_unref(struct pt_config *cfg)
 {
-    if (cfg && --cfg->refs == 0)
-        pt_arena_free(cfg->arena); /* cfg itself lives in the arena */
+    if (cfg == NULL || --cfg->refs > 0)
+        return;
+    for (struct pt_conf_log_file *f = cfg->log_files; f; f = f->next) {
+        if (f->fd > STDERR_FILENO)
+            close(f->fd);
+    }
+    pt_arena_free(cfg->arena); /* cfg itself lives in the arena */
 }

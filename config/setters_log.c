@@ -1,12 +1,10 @@
 /* config/setters_log.c - log_format and access_log.
  *
  * Formats are compiled once at load into parts (config/variables.c), so a request only
- * fills in variables. Paths written in the config are opened here, at load, so a path
- * that cannot be written fails -t and a reload instead of every request of a worker. */
-#include <errno.h>
-#include <fcntl.h>
+ * fills in variables. Paths are listed once each in the snapshot's log_files and opened
+ * by proxy/ after the load (proxy/log_files.h), as nginx opens its files after parsing:
+ * only the paths some server or location uses, nginx's default included. */
 #include <string.h>
-#include <unistd.h>
 
 #include "config/setters.h"
 #include "config/values.h"
@@ -124,20 +122,29 @@ PT_SETTER(pt_conf_set_log_format)
     return format_add(ld, name->text, &text, escape) ? PT_OK : PT_ERROR;
 }
 
-/* Opens path for appending as a worker will, so a bad path fails the load. */
-static int check_writable(struct pt_conf_load *ld, const struct pt_conf_word *w,
-                          const char *path)
+/* path's entry in the snapshot's log_files, added (not opened) the first time. */
+static struct pt_conf_log_file *log_file(struct pt_conf_load *ld, const char *path,
+                                         int written)
 {
-    int fd;
+    struct pt_config *cfg = ld->cfg;
+    struct pt_conf_log_file **at = &cfg->log_files, *f;
 
-    if (strcmp(path, "/dev/stdout") == 0 || strcmp(path, "/dev/stderr") == 0)
-        return PT_OK;
-    fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return pt_conf_fail(ld, w, NULL, "open() \"%s\" failed (%d: %s)", path, errno,
-                            strerror(errno));
-    close(fd);
-    return PT_OK;
+    for (; *at; at = &(*at)->next) {
+        if (strcmp((*at)->path, path) == 0) {
+            (*at)->written |= (uint8_t)written;
+            return *at;
+        }
+    }
+    f = pt_conf_alloc(ld, sizeof(*f));
+    if (!f)
+        return NULL;
+    f->path = path;
+    f->fd = -1;
+    f->index = cfg->log_file_count++;
+    f->written = (uint8_t)written;
+    f->next = NULL;
+    *at = f;
+    return f;
 }
 
 /* buffer=SIZE or flush=TIME at words[i]. */
@@ -173,7 +180,6 @@ static int parse_access_log(struct pt_conf_load *ld, const struct pt_conf_node *
 {
     const struct pt_conf_word *path = &node->words[1];
     const char *fmt = node->word_count > 2 ? node->words[2].text : "combined";
-    int from_default = path->file == PT_CONF_NO_FILE;
 
     if (path->len == 0 || strncmp(path->text, "syslog:", 7) == 0)
         return pt_conf_bad_value(ld, node, path, "a file path (syslog: is not supported yet)");
@@ -191,7 +197,8 @@ static int parse_access_log(struct pt_conf_load *ld, const struct pt_conf_node *
     if (log->flush && !log->buffer)
         log->buffer = PT_LOG_BUFFER_DEFAULT;
     log->origin = pt_conf_origin_of(ld, path);
-    return from_default ? PT_OK : check_writable(ld, path, log->path);
+    log->file = log_file(ld, log->path, path->file != PT_CONF_NO_FILE);
+    return log->file ? PT_OK : PT_ERROR;
 }
 
 /* access_log off | access_log PATH [FORMAT [buffer=SIZE] [flush=TIME]]. Several at one

@@ -8,7 +8,6 @@
 #include "proxy/access_log.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,17 +15,17 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "proxy/http_conn.h"
+#include "proxy/log_files.h"
 #include "proxy/request.h"
 #include "proxy/variables.h"
 #include "proxy/worker.h"
 
 #define PT_LOG_RESPONSE_HEADERS 64 /* more than portico's own responses ever carry */
-#define PT_LOG_FILES_MAX 256
 
+/* A worker's side of one of its config's log files (struct pt_conf_log_file). */
 struct log_file {
-    const char *path; /* the config's string */
-    int fd;           /* -1: could not be opened (said once in the error log) */
-    uint8_t standard; /* fd 1 or 2: never closed or reopened */
+    const char *path; /* for messages */
+    int fd;           /* inherited from the master; -1: no access_log of a server uses it */
     char *buf;        /* NULL: unbuffered */
     uint32_t size, len;
     pt_msec_t flush;  /* 0: no timer */
@@ -34,8 +33,8 @@ struct log_file {
 };
 
 static struct {
-    const struct pt_config *cfg; /* the config the files were opened for */
-    struct log_file files[PT_LOG_FILES_MAX];
+    const struct pt_config *cfg; /* the config files[] was made for */
+    struct log_file *files;      /* by pt_conf_log_file.index */
     uint32_t count;
     struct pt_buf line;
 } logs;
@@ -163,6 +162,8 @@ static void find_response(const struct pt_request *r, struct pt_log_response *lr
 
 /* ---- files ---- */
 
+/* Opened by the master with the config (proxy/log_files.h): a worker only buffers. */
+
 static void file_write_out(struct log_file *f, const char *data, size_t len)
 {
     while (len > 0 && f->fd >= 0) {
@@ -192,49 +193,27 @@ static void on_flush_timer(struct pt_timer *t)
     file_flush((struct log_file *)((char *)t - offsetof(struct log_file, timer)));
 }
 
-static void file_open(struct log_file *f)
+/* The worker's side of one access_log's file; a shared path takes the largest buffer and
+ * the shortest flush of its lines. */
+static void file_use(const struct pt_conf_access_log *l)
 {
-    f->standard = strcmp(f->path, "/dev/stdout") == 0   ? 1
-                  : strcmp(f->path, "/dev/stderr") == 0 ? 2
-                                                        : 0;
-    if (f->standard) {
-        f->fd = f->standard;
+    struct log_file *f;
+
+    if (l->file == NULL || l->file->index >= logs.count)
         return;
-    }
-    f->fd = open(f->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-    if (f->fd < 0)
-        pt_log(PT_LOG_ERR, "open() \"%s\" failed: %s", f->path, strerror(errno));
+    f = &logs.files[l->file->index];
+    f->path = l->file->path;
+    f->fd = l->file->fd;
+    f->timer.fire = on_flush_timer;
+    f->size = l->buffer > f->size ? l->buffer : f->size;
+    if (l->flush && (!f->flush || l->flush < f->flush))
+        f->flush = l->flush;
 }
 
-static struct log_file *file_find(const char *path)
-{
-    for (uint32_t i = 0; i < logs.count; i++) {
-        if (strcmp(logs.files[i].path, path) == 0)
-            return &logs.files[i];
-    }
-    return NULL;
-}
-
-/* Adds the files of one level's access_log set; a shared path takes the largest
- * buffer and the shortest flush of its lines. */
 static void files_add(const struct pt_conf_access_logs *set)
 {
-    for (uint32_t i = 0; i < set->count; i++) {
-        const struct pt_conf_access_log *l = &set->logs[i];
-        struct log_file *f = file_find(l->path);
-        if (!f && logs.count < PT_LOG_FILES_MAX) {
-            f = &logs.files[logs.count++];
-            memset(f, 0, sizeof(*f));
-            f->path = l->path;
-            f->timer.fire = on_flush_timer;
-            file_open(f);
-        }
-        if (!f)
-            continue;
-        f->size = l->buffer > f->size ? l->buffer : f->size;
-        if (l->flush && (!f->flush || l->flush < f->flush))
-            f->flush = l->flush;
-    }
+    for (uint32_t i = 0; i < set->count; i++)
+        file_use(&set->logs[i]);
 }
 
 static void files_add_locations(struct pt_conf_location *const *locs, uint32_t count)
@@ -245,13 +224,20 @@ static void files_add_locations(struct pt_conf_location *const *locs, uint32_t c
     }
 }
 
-/* Opens every path of cfg once (a worker runs one config for its life). */
+/* Sizes the buffers of cfg's files once (a worker runs one config for its life). */
 static void files_prepare(const struct pt_config *cfg)
 {
     if (logs.cfg == cfg)
         return;
     logs.cfg = cfg;
-    files_add(&cfg->http_values.access_log);
+    logs.files = calloc(cfg->log_file_count ? cfg->log_file_count : 1, sizeof(*logs.files));
+    if (logs.files == NULL) {
+        pt_log(PT_LOG_ALERT, "no memory for the access_log files: nothing is logged");
+        return;
+    }
+    logs.count = cfg->log_file_count;
+    for (uint32_t i = 0; i < logs.count; i++)
+        logs.files[i].fd = -1;
     for (uint32_t i = 0; i < cfg->server_count; i++) {
         files_add(&cfg->servers[i]->values.access_log);
         files_add_locations(cfg->servers[i]->locations, cfg->servers[i]->location_count);
@@ -289,11 +275,12 @@ static void file_add_line(struct log_file *f, const char *line, size_t len)
 static void log_one(const struct pt_request *r, const struct pt_conf_access_log *l,
                     const struct pt_log_response *lr)
 {
-    struct log_file *f = file_find(l->path);
     struct pt_buf *line = &logs.line;
+    struct log_file *f;
 
-    if (!f)
+    if (l->file == NULL || l->file->index >= logs.count)
         return;
+    f = &logs.files[l->file->index];
     line->start = line->end = 0;
     if (pt_complex_eval_log(r, lr, l->format->escape, &l->format->line, line) != 0 ||
         (pt_buf_room(line) == 0 && pt_buf_grow(line, line->size * 2) != 0)) {
@@ -304,7 +291,8 @@ static void log_one(const struct pt_request *r, const struct pt_conf_access_log 
     file_add_line(f, line->data + line->start, pt_buf_len(line));
 }
 
-void pt_access_log_request(struct pt_request *r)
+/* Logs r with the response found in out, or with *given when not NULL. */
+static void log_request(struct pt_request *r, const struct pt_log_response *given)
 {
     const struct pt_conf_access_logs *set = &r->values->access_log;
     struct pt_http_header headers[PT_LOG_RESPONSE_HEADERS];
@@ -313,12 +301,32 @@ void pt_access_log_request(struct pt_request *r)
 
     if (!set->off && set->count && pt_worker.cfg) {
         files_prepare(pt_worker.cfg);
-        find_response(r, &lr, &resp, headers);
+        if (given)
+            lr = *given;
+        else
+            find_response(r, &lr, &resp, headers);
         for (uint32_t i = 0; i < set->count; i++)
             log_one(r, &set->logs[i], &lr);
     }
     /* Even unlogged: a logged response pipelined after this one starts here. */
     r->hc->log_mark = r->hc->out.end;
+}
+
+void pt_access_log_request(struct pt_request *r)
+{
+    log_request(r, NULL);
+}
+
+void pt_access_log_response(struct pt_request *r, const struct pt_log_response *lr)
+{
+    log_request(r, lr);
+}
+
+void pt_access_log_unanswered(struct pt_request *r, uint16_t status)
+{
+    const struct pt_log_response lr = {.status = status};
+
+    log_request(r, &lr);
 }
 
 void pt_access_log_flush(void)
@@ -329,13 +337,7 @@ void pt_access_log_flush(void)
 
 void pt_access_log_reopen(void)
 {
-    for (uint32_t i = 0; i < logs.count; i++) {
-        struct log_file *f = &logs.files[i];
-        file_flush(f);
-        if (f->standard)
-            continue;
-        if (f->fd >= 0)
-            close(f->fd);
-        file_open(f);
-    }
+    pt_access_log_flush();
+    if (pt_worker.cfg != NULL)
+        pt_log_files_reopen(pt_worker.cfg, (uid_t)-1);
 }

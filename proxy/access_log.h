@@ -1,16 +1,17 @@
 /* proxy/access_log.h - access_log: one line per finished request, in its log_format.
  *
- * A worker opens each distinct path once, the first time it logs (the master already
- * checked at load that each written path can be opened), and writes whole lines with
- * O_APPEND, so several workers share a file without tearing lines. With buffer= the
- * lines wait in a per-file buffer until it fills, flush='s timer fires, the logs are
- * reopened (SIGUSR1) or pt_access_log_flush() is called. /dev/stdout and /dev/stderr
- * write to the worker's fd 1 and 2.
+ * The master opens the files when it loads the config (proxy/log_files.h) and a worker
+ * writes to the descriptors it inherits, whole lines with O_APPEND, so several workers
+ * share a file without tearing lines. With buffer= the lines wait in a per-file buffer
+ * until it fills, flush='s timer fires, the logs are reopened (SIGUSR1) or
+ * pt_access_log_flush() is called. /dev/stdout and /dev/stderr write to the worker's fd
+ * 1 and 2.
  */
 #ifndef PT_PROXY_ACCESS_LOG_H
 #define PT_PROXY_ACCESS_LOG_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "config/config.h"
 
@@ -20,8 +21,19 @@ struct pt_request;
  * of its location. Call before the request is freed. Failures go to the error log. */
 void pt_access_log_request(struct pt_request *r);
 
-/* SIGUSR1: writes out buffered lines, then reopens every file by its path (after a
- * rename, new lines go to a new file). */
+/* Logs r with the response facts the caller knows (a proxied response streams through
+ * out, so its head is no longer there when the request ends). */
+struct pt_log_response;
+void pt_access_log_response(struct pt_request *r, const struct pt_log_response *lr);
+
+/* Logs r, which got no response: `return 444` closes the connection instead, and nginx
+ * logs such a request with that status and nothing sent ($bytes_sent and
+ * $body_bytes_sent 0, no $sent_http_*). */
+void pt_access_log_unanswered(struct pt_request *r, uint16_t status);
+
+/* SIGUSR1: writes out buffered lines, then reopens every file by its path onto the same
+ * descriptor (after a rename, new lines go to a new file; the master made it and gave
+ * it to this worker's user first). A file that cannot be reopened keeps the old one. */
 void pt_access_log_reopen(void);
 
 /* Writes out every buffered line (a worker about to exit). */

@@ -11,10 +11,12 @@
 #include <unistd.h>
 
 #include "config/config.h"
+#include "core/log.h"
 #include "proxy/config_load.h"
 #include "core/master.h"
 #include "core/version.h"
 #include "proxy/build_info.h"
+#include "proxy/log_files.h"
 #include "proxy/master_glue.h"
 #include "tls/tls.h"
 
@@ -154,21 +156,25 @@ static const char *shown_path(const struct pt_cmdline *cmd, char *buf, size_t si
     return buf;
 }
 
-static struct pt_config *load_or_report(const struct pt_cmdline *cmd)
+/* The config read and checked, its log files not opened. */
+static struct pt_config *read_or_report(const struct pt_cmdline *cmd)
 {
     struct pt_conf_error err;
-    struct pt_config *cfg = pt_proxy_config_load(cmd->conf, cmd->prefix, cmd->globals, &err);
+    struct pt_config *cfg = pt_proxy_config_read(cmd->conf, cmd->prefix, cmd->globals, &err);
 
     if (cfg == NULL)
         fputs(err.message, stderr);
     return cfg;
 }
 
-/* -t, -T, -q: nginx's messages, on stderr; -T's dump on stdout. */
+/* -t, -T, -q: nginx's messages, on stderr; -T's dump on stdout. As nginx, the log files
+ * are opened after "syntax is ok", and one that cannot be opened fails the test
+ * ("portico: [emerg] open() ... failed"). */
 static int test_config(const struct pt_cmdline *cmd)
 {
     char buf[4096];
-    struct pt_config *cfg = load_or_report(cmd);
+    struct pt_config *cfg = read_or_report(cmd);
+    struct pt_conf_error err;
     int rc = 0;
 
     if (cfg == NULL) {
@@ -176,10 +182,16 @@ static int test_config(const struct pt_cmdline *cmd)
                 shown_path(cmd, buf, sizeof(buf)));
         return 1;
     }
-    if (!cmd->quiet) {
+    if (!cmd->quiet)
         fprintf(stderr, "portico: the configuration file %s syntax is ok\n", cfg->path);
-        fprintf(stderr, "portico: configuration file %s test is successful\n", cfg->path);
+    if (pt_log_files_open(cfg, &err) != 0) {
+        pt_log(PT_LOG_EMERG, "%s", err.message);
+        fprintf(stderr, "portico: configuration file %s test failed\n", cfg->path);
+        pt_config_unref(cfg);
+        return 1;
     }
+    if (!cmd->quiet)
+        fprintf(stderr, "portico: configuration file %s test is successful\n", cfg->path);
     if (cmd->dump_config && (pt_config_dump(cfg, stdout) != 0 || fflush(stdout) != 0)) {
         fprintf(stderr, "portico: writing the configuration dump failed\n");
         rc = 1;
@@ -191,7 +203,7 @@ static int test_config(const struct pt_cmdline *cmd)
 /* -s: the pid file is the one the config names, as nginx. */
 static int send_signal(const struct pt_cmdline *cmd)
 {
-    struct pt_config *cfg = load_or_report(cmd);
+    struct pt_config *cfg = read_or_report(cmd);
     int rc;
 
     if (cfg == NULL)

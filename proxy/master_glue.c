@@ -2,7 +2,6 @@
 #include "proxy/master_glue.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,35 +10,8 @@
 
 #include "core/log.h"
 #include "proxy/config_load.h"
+#include "proxy/log_files.h"
 #include "proxy/worker.h"
-
-const char *pt_master_glue_log_path(const struct pt_config *cfg, char *buf, size_t size)
-{
-    if (cfg->main.error_log != NULL)
-        snprintf(buf, size, "%s", cfg->main.error_log);
-    else
-        snprintf(buf, size, "%s/logs/error.log", cfg->prefix);
-    return buf;
-}
-
-/* The log opens for real only at commit; a path that cannot be opened must fail the load
- * instead, while the previous generation (and its log) can still be kept. */
-static int check_log(const struct pt_config *cfg)
-{
-    char path[4096];
-    int fd;
-
-    pt_master_glue_log_path(cfg, path, sizeof(path));
-    if (strcmp(path, "stderr") == 0)
-        return 0;
-    fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        pt_log(PT_LOG_EMERG, "open() \"%s\" failed (%d: %s)", path, errno, strerror(errno));
-        return -1;
-    }
-    close(fd);
-    return 0;
-}
 
 static struct pt_listen_spec *make_specs(const struct pt_config *cfg)
 {
@@ -94,9 +66,8 @@ static int glue_load(void *ctx, struct pt_master_plan *plan)
     }
     g->loaded = cfg;
     g->specs = make_specs(cfg);
-    if (g->specs == NULL || check_log(cfg) != 0) {
-        if (g->specs == NULL)
-            pt_log(PT_LOG_EMERG, "out of memory");
+    if (g->specs == NULL) {
+        pt_log(PT_LOG_EMERG, "out of memory");
         drop_loaded(g);
         return -1;
     }
@@ -109,7 +80,7 @@ static void switch_log(struct pt_master_glue *g)
     char path[sizeof(g->log_path)];
     int level = (int)g->current->main.error_log_level, rc;
 
-    pt_master_glue_log_path(g->current, path, sizeof(path));
+    pt_log_files_error_log(g->current, path, sizeof(path));
     if (strcmp(path, g->log_path) == 0 && level == g->log_level)
         return;
     rc = pt_log_open(path, level);
@@ -141,27 +112,34 @@ static int glue_worker_main(void *ctx, uint32_t slot, const int *fds, uint32_t f
     return pt_worker_run(g->current, slot, fds, fd_count);
 }
 
-/* The master reopens first (as root, it can create the file), then gives the new file to
- * the workers' user so that their own reopen, on the SIGUSR1 forwarded next, succeeds. */
+/* The workers' user, when the master can give files to it (it runs as root); else -1. */
+static uid_t workers_owner(const struct pt_master_glue *g)
+{
+    const char *user = g->current ? g->current->main.user : NULL;
+    struct passwd *pw;
+
+    if (user == NULL || geteuid() != 0 || (pw = getpwnam(user)) == NULL)
+        return (uid_t)-1;
+    return pw->pw_uid;
+}
+
+/* As nginx's master on SIGUSR1: it reopens every log first (as root, it can create the
+ * files) and gives each new file to the workers' user, so that their own reopen, on the
+ * SIGUSR1 forwarded next, can open it. */
 static int glue_reopen_logs(void *ctx)
 {
     struct pt_master_glue *g = ctx;
-    const char *user = g->current ? g->current->main.user : NULL;
-    struct passwd *pw;
+    uid_t owner = workers_owner(g);
     int rc = pt_log_reopen();
 
-    if (rc < 0) {
+    if (rc < 0)
         pt_log(PT_LOG_ALERT, "reopening \"%s\" failed (%d: %s)", g->log_path, -rc,
                strerror(-rc));
-        return -1;
-    }
-    if (user == NULL || geteuid() != 0 || strcmp(g->log_path, "stderr") == 0)
-        return 0;
-    pw = getpwnam(user);
-    if (pw != NULL && chown(g->log_path, pw->pw_uid, (gid_t)-1) < 0)
-        pt_log(PT_LOG_ALERT, "chown(\"%s\", %ld) failed (%d: %s)", g->log_path,
-               (long)pw->pw_uid, errno, strerror(errno));
-    return 0;
+    else if (owner != (uid_t)-1 && pt_log_fd() != STDERR_FILENO)
+        pt_log_file_give(pt_log_fd(), g->log_path, owner);
+    if (g->current != NULL)
+        pt_log_files_reopen(g->current, owner);
+    return rc < 0 ? -1 : 0;
 }
 
 void pt_master_glue_init(struct pt_master_glue *g, struct pt_master_ops *ops,

@@ -2,9 +2,11 @@
  *
  * core/ knows nothing of the config language, so this adapter implements its ops: load()
  * reads the config and describes it as a plan (one listening address per
- * cfg->listeners[i], worker_processes, pid, user, ...), commit() makes that snapshot the
- * one new workers run and switches the error log, worker_main() runs pt_worker_run on it.
- * The master forks workers from the committed snapshot; each worker holds it for life.
+ * cfg->listeners[i], worker_processes, pid, user, ...) with its log files open
+ * (proxy/log_files.h), commit() makes that snapshot the one new workers run and switches
+ * the error log, worker_main() runs pt_worker_run on it, reopen_logs() reopens the error
+ * log and the snapshot's log files for SIGUSR1. The master forks workers from the
+ * committed snapshot; each worker holds it, and inherits its log files, for life.
  */
 #ifndef PT_PROXY_MASTER_GLUE_H
 #define PT_PROXY_MASTER_GLUE_H
@@ -27,9 +29,5 @@ struct pt_master_glue {
 void pt_master_glue_init(struct pt_master_glue *g, struct pt_master_ops *ops,
                          const char *conf_path, const char *prefix, const char *globals);
 void pt_master_glue_cleanup(struct pt_master_glue *g);
-
-/* The error log a config asks for: its error_log, else nginx's default
- * PREFIX/logs/error.log. Returns buf. */
-const char *pt_master_glue_log_path(const struct pt_config *cfg, char *buf, size_t size);
 
 #endif

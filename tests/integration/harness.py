@@ -252,6 +252,9 @@ class Server:
     def __init__(self, http, main_extra="", workers=2, nports=1, start=True, wait=True,
                  worker_connections=1024):
         self.dir = tempfile.mkdtemp(prefix="portico-integ-")
+        # A prefix as nginx installs one: the default access log is logs/access.log, and
+        # a log that cannot be opened fails the start.
+        os.mkdir(os.path.join(self.dir, "logs"))
         self.conf = os.path.join(self.dir, "portico.conf")
         self.ports = [free_port() for _ in range(nports)]
         self.port = self.ports[0]

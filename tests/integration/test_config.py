@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """`portico -t` / `-T`: a table of broken configs, each refused with exit 1 and an error
 that starts `FILE:LINE:COL:` at the token at fault and shows the line with a caret under
-it; a good config passes with nginx's two lines; -T prints every file it read."""
+it; a good config passes with nginx's two lines; -T prints every file it read; a log file
+that cannot be opened fails -t in nginx's words, after "syntax is ok"."""
 import os
 import shutil
 import tempfile
@@ -23,6 +24,14 @@ http {
 
 def http(body):
     return GOOD_MAIN % body
+
+
+def prefix_dir():
+    """A scratch prefix laid out as nginx's: with logs/, where the default error log
+    (logs/error.log) and access log (logs/access.log) go; -t opens both."""
+    d = tempfile.mkdtemp(prefix="portico-integ-conf-")
+    os.mkdir(os.path.join(d, "logs"))
+    return d
 
 
 # name, config text, the token at fault (its first occurrence after `after`, if given),
@@ -98,7 +107,7 @@ def check_error(name, path, text, token, after, names, rc, err):
 
 
 def test_broken_configs():
-    d = tempfile.mkdtemp(prefix="portico-integ-conf-")
+    d = prefix_dir()
     try:
         for i, (name, text, token, after, names) in enumerate(CASES):
             path = os.path.join(d, f"bad{i}.conf")
@@ -111,7 +120,7 @@ def test_broken_configs():
 
 
 def test_error_in_included_file():
-    d = tempfile.mkdtemp(prefix="portico-integ-conf-")
+    d = prefix_dir()
     try:
         os.mkdir(os.path.join(d, "conf.d"))
         main = http("    include conf.d/*.conf;")
@@ -128,7 +137,7 @@ def test_error_in_included_file():
 
 
 def test_good_config_t_and_T():
-    d = tempfile.mkdtemp(prefix="portico-integ-conf-")
+    d = prefix_dir()
     try:
         os.mkdir(os.path.join(d, "conf.d"))
         main = http("    keepalive_timeout 5s;\n    include conf.d/*.conf;")
@@ -203,7 +212,7 @@ http {
 
 
 def test_every_issue3_directive():
-    d = tempfile.mkdtemp(prefix="portico-integ-conf-")
+    d = prefix_dir()
     try:
         path = os.path.join(d, "portico.conf")
         with open(path, "w") as f:
@@ -216,7 +225,7 @@ def test_every_issue3_directive():
 
 
 def test_missing_file_and_g():
-    d = tempfile.mkdtemp(prefix="portico-integ-conf-")
+    d = prefix_dir()
     try:
         path = os.path.join(d, "nope.conf")
         rc, out, err = run_cli(["-t", "-p", d + "/", "-c", path])
@@ -234,6 +243,74 @@ def test_missing_file_and_g():
         shutil.rmtree(d, ignore_errors=True)
 
 
+LOG_MAIN = """daemon off;
+error_log %s/error.log;
+events {
+}
+http {
+%s
+}
+"""
+
+
+def t_lines(d, body, *flags):
+    """-t on LOG_MAIN around body in prefix d: (exit code, stderr's lines)."""
+    path = os.path.join(d, "portico.conf")
+    with open(path, "w") as f:
+        f.write(LOG_MAIN % (d, body))
+    rc, _out, err = run_cli(["-t", *flags, "-p", d + "/", "-c", path])
+    return rc, err.splitlines()
+
+
+def test_unopenable_logs_fail_t():
+    # nginx -t opens every log file after parsing and fails on one it cannot open, with
+    # no file:line; nginx's default access log is logs/access.log under the prefix.
+    d = tempfile.mkdtemp(prefix="portico-integ-conf-")  # no logs/
+    path = os.path.join(d, "portico.conf")
+    server = "    server {\n        listen 127.0.0.1:8080;\n    }"
+    try:
+        t.eq(t_lines(d, server),
+             (1, [f"portico: the configuration file {path} syntax is ok",
+                  f'portico: [emerg] open() "{d}/logs/access.log" failed '
+                  "(2: No such file or directory)",
+                  f"portico: configuration file {path} test failed"]),
+             "the default logs/access.log without logs/: nginx's three lines, exit 1")
+        t.eq(t_lines(d, server, "-q"),
+             (1, [f'portico: [emerg] open() "{d}/logs/access.log" failed '
+                  "(2: No such file or directory)",
+                  f"portico: configuration file {path} test failed"]),
+             "-q: the failure still shows")
+        t.eq(t_lines(d, f"    access_log {d}/none/a.log;\n" + server),
+             (1, [f"portico: the configuration file {path} syntax is ok",
+                  f'portico: [emerg] open() "{d}/none/a.log" failed '
+                  "(2: No such file or directory)",
+                  f"portico: configuration file {path} test failed"]),
+             "a written path in a missing folder")
+        t.eq(t_lines(d, f"    access_log {d}/a.log;\n    server {{\n"
+                        f"        listen 127.0.0.1:8080;\n        access_log {d}/none/b.log;\n"
+                        "    }"),
+             (1, [f"portico: the configuration file {path} syntax is ok",
+                  f'portico: [emerg] open() "{d}/none/b.log" failed '
+                  "(2: No such file or directory)",
+                  f"portico: configuration file {path} test failed"]),
+             "a server's own path too")
+        t.eq(t_lines(d, "    access_log off;\n" + server)[0], 0,
+             "access_log off everywhere: the default is not opened (nginx), -t passes")
+        t.ok(not os.path.exists(os.path.join(d, "logs")), "and nothing was created for it")
+        t.eq(t_lines(d, f"    access_log {d}/a.log;\n" + server)[0], 0,
+             "a written path replaces the default: -t passes without logs/")
+        t.ok(os.path.isfile(os.path.join(d, "a.log")), "-t created a.log, as nginx -t does")
+        with open(path, "w") as f:
+            f.write(f"error_log {d}/none/error.log;\nevents {{\n}}\n")
+        rc, _out, err = run_cli(["-t", "-p", d + "/", "-c", path])
+        t.eq((rc, err.splitlines()[1:2]),
+             (1, [f'portico: [emerg] open() "{d}/none/error.log" failed '
+                  "(2: No such file or directory)"]),
+             "an error_log that cannot be opened fails -t too")
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
 t.run(test_broken_configs, test_error_in_included_file, test_good_config_t_and_T,
-      test_every_issue3_directive, test_missing_file_and_g)
+      test_every_issue3_directive, test_missing_file_and_g, test_unopenable_logs_fail_t)
 t.done()

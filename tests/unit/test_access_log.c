@@ -1,17 +1,21 @@
 /* tests/unit/test_access_log.c - access_log and map (proxy/access_log.h,
- * config/setters_log.c, config/setters_map.c): nginx's escaping rules, the combined
- * format rendered for a known request, and what the config accepts and refuses. */
+ * config/setters_log.c, config/setters_map.c, proxy/log_files.h): nginx's escaping
+ * rules, the combined format rendered for a known request, what the config accepts and
+ * refuses, and the log files a snapshot opens and releases. */
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config/config.h"
 #include "core/clock.h"
 #include "proxy/access_log.h"
 #include "proxy/http_conn.h"
+#include "proxy/log_files.h"
 #include "proxy/request.h"
 #include "proxy/variables.h"
 #include "tests/tap.h"
@@ -124,8 +128,6 @@ static void test_explicit_replaces_default(void)
 static void test_refusals(void)
 {
     expect_refused("access_log x.log nosuch;", "unknown log format \"nosuch\"", "unknown format");
-    expect_refused("access_log /nonexistent-dir/x.log;", "open() \"/nonexistent-dir/x.log\" failed",
-                   "a path that cannot be opened fails the load");
     expect_refused("access_log x.log combined buffer=big;", "buffer=SIZE", "a bad buffer=");
     expect_refused("access_log off combined;", "invalid parameter", "off takes nothing more");
     expect_refused("log_format combined '$uri';", "duplicate \"log_format\" name",
@@ -207,11 +209,65 @@ static void test_combined_line(void)
     pt_config_unref(cfg);
 }
 
+/* ---- the snapshot's log files (proxy/log_files.h) ---- */
+
+static int fd_open(int fd)
+{
+    return fd >= 0 && fcntl(fd, F_GETFD) >= 0;
+}
+
+static void test_log_files(void)
+{
+    struct pt_conf_error err;
+    char path[300];
+    int fd;
+    struct pt_config *cfg = load("access_log a.log; access_log /dev/stdout;\n"
+                                 "server { listen 127.0.0.1:18094; access_log b.log;\n"
+                                 "  location /x { access_log a.log combined buffer=4k; } }\n",
+                                 &err);
+
+    if (!tap_ok(cfg != NULL, "log files: loads")) {
+        tap_diag("%s", err.message);
+        return;
+    }
+    /* The default (named first, by the built-in), a.log, /dev/stdout, b.log. */
+    TAP_INT(cfg->log_file_count, 4, "each distinct path listed once, the default too");
+    const struct pt_conf_access_log *a = &cfg->http_values.access_log.logs[0];
+    const struct pt_conf_access_log *a2 =
+        &cfg->servers[0]->locations[0]->values.access_log.logs[0];
+    TAP_INT(a->file != NULL && a->file == a2->file, 1, "a path named twice shares its entry");
+    TAP_INT(cfg->log_files->written, 0, "the default is not written");
+    TAP_INT(cfg->log_files->fd, -1, "nothing is opened by config/");
+    TAP_INT(pt_log_files_open(cfg, &err), 0, "pt_log_files_open opens them");
+    TAP_INT(fd_open(a->file->fd) && a->file->fd > 2, 1, "a.log has its own descriptor");
+    TAP_INT(cfg->http_values.access_log.logs[1].file->fd, 1, "/dev/stdout is fd 1");
+    TAP_INT(cfg->log_files->fd, -1, "the default, used by no server, is not opened (nginx)");
+    snprintf(path, sizeof(path), "%s/a.log", dir);
+    TAP_INT(access(path, F_OK), 0, "a.log was created");
+    fd = a->file->fd;
+    pt_config_unref(cfg);
+    TAP_INT(fd_open(fd), 0, "released with the snapshot");
+    TAP_INT(fd_open(1), 1, "but never fd 1");
+
+    cfg = load("access_log /nonexistent-dir/x.log; server { listen 127.0.0.1:18095; }", &err);
+    if (!tap_ok(cfg != NULL, "an unopenable path loads in config/")) {
+        tap_diag("%s", err.message);
+        return;
+    }
+    TAP_INT(pt_log_files_open(cfg, &err), -1, "and fails pt_log_files_open");
+    TAP_STR(err.message, "open() \"/nonexistent-dir/x.log\" failed (2: No such file or directory)\n",
+            "in nginx's words");
+    pt_config_unref(cfg);
+}
+
 int main(void)
 {
     char cmd[64];
 
     if (mkdtemp(dir) == NULL)
+        return 1;
+    snprintf(cmd, sizeof(cmd), "%s/logs", dir); /* for the default error log */
+    if (mkdir(cmd, 0755) != 0)
         return 1;
     test_escaping();
     test_defaults_and_inheritance();
@@ -219,6 +275,7 @@ int main(void)
     test_refusals();
     test_map_config();
     test_combined_line();
+    test_log_files();
     snprintf(cmd, sizeof(cmd), "rm -rf %s", dir); /* the logs the loads created, too */
     if (system(cmd) != 0)
         tap_diag("could not remove %s", dir);
