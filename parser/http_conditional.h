@@ -19,7 +19,7 @@ int pt_http_date_parse(const char *s, size_t len, int64_t *out);
  * a W/ tag never matches (If-Match). "*" matches. */
 int pt_http_etag_match(const char *s, size_t len, const char *etag, size_t elen, int weak);
 
-/* The first of a Range field's byte ranges. */
+/* The first of a Range field's byte ranges (and how many it has). */
 struct pt_http_range {
     uint64_t first;  /* a-b, a-: a */
     uint64_t last;   /* a-b: b; a- and -n: UINT64_MAX */
@@ -30,5 +30,20 @@ struct pt_http_range {
 
 /* "bytes=" 1#range-spec. Returns 0, or -1 for another unit or a malformed value. */
 int pt_http_range_parse(const char *s, size_t len, struct pt_http_range *out);
+
+/* One range-spec of a Range field, as written (not yet held against a size). */
+struct pt_http_range_spec {
+    uint64_t first;    /* a-b, a-: a; -n: n */
+    uint64_t last;     /* a-b: b; a- and -n: UINT64_MAX */
+    uint8_t is_suffix; /* -n */
+};
+
+/* Every range-spec of "bytes=" 1#range-spec, in the order written: the first cap of them
+ * go to out, and *total says how many the field has (call again with room for all when
+ * it is more than cap). Empty list elements are skipped (RFC 9110 5.6.1). Returns 0 with
+ * *total >= 1, or -1 for another unit or a malformed value (out and *total then
+ * undefined). */
+int pt_http_ranges_parse(const char *s, size_t len, struct pt_http_range_spec *out,
+                         uint32_t cap, uint32_t *total);
 
 #endif

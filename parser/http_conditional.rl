@@ -103,31 +103,52 @@ action digit {
     n = n * 10 + (uint64_t)(fc - '0');
 }
 action num_start { n = 0; }
-action first { if (r.count == 0) r.first = n; }
-action last { if (r.count == 0) r.last = n; }
-action suffix { if (r.count == 0) { r.suffix = n; r.is_suffix = 1; } }
-action spec_end { r.count++; }
+action spec_start { spec = (struct pt_http_range_spec){0, UINT64_MAX, 0}; }
+action first { spec.first = n; }
+action last { spec.last = n; }
+action suffix { spec.first = n; spec.is_suffix = 1; }
+action spec_end {
+    if (count == UINT32_MAX)
+        return -1;
+    if (count < cap)
+        out[count] = spec;
+    count++;
+}
 
 number = digit+ >num_start $digit;
 int_range = number %first "-" ( number %last )?;
 suffix_range = "-" number %suffix;
-range_spec = ( int_range | suffix_range ) %spec_end;
+range_spec = ( int_range | suffix_range ) >spec_start %spec_end;
 main := "bytes"i "=" OWS range_spec ( OWS "," OWS range_spec? )* OWS;
 }%%
 
 %% write data;
 
-int pt_http_range_parse(const char *s, size_t len, struct pt_http_range *out)
+int pt_http_ranges_parse(const char *s, size_t len, struct pt_http_range_spec *out,
+                         uint32_t cap, uint32_t *total)
 {
     const unsigned char *p = (const unsigned char *)s, *pe = p + len, *eof = pe;
     int cs = pt_http_range_start;
     uint64_t n = 0;
-    struct pt_http_range r = {0, UINT64_MAX, 0, 0, 0};
+    uint32_t count = 0;
+    struct pt_http_range_spec spec = {0, UINT64_MAX, 0};
 
     %% write exec;
 
-    if (cs < pt_http_range_first_final || r.count == 0)
+    if (cs < pt_http_range_first_final || count == 0)
         return -1;
-    *out = r;
+    *total = count;
+    return 0;
+}
+
+int pt_http_range_parse(const char *s, size_t len, struct pt_http_range *out)
+{
+    struct pt_http_range_spec spec;
+    uint32_t count;
+
+    if (pt_http_ranges_parse(s, len, &spec, 1, &count) != 0)
+        return -1;
+    *out = (struct pt_http_range){spec.is_suffix ? 0 : spec.first, spec.last,
+                                  spec.is_suffix ? spec.first : 0, spec.is_suffix, count};
     return 0;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "proxy/byte_ranges.h"
 #include "proxy/open_file_cache.h"
 
 #define READ_BUF (32 * 1024)
@@ -15,6 +16,35 @@ void pt_file_body_clear(struct pt_file_body *fb)
 {
     memset(fb, 0, sizeof(*fb));
     fb->fd = -1;
+}
+
+void pt_file_body_slice(struct pt_file_body *fb, uint64_t offset, uint64_t len)
+{
+    fb->offset = (off_t)offset;
+    fb->slice = fb->remaining = len;
+}
+
+/* Queues the next part header and its slice; 0 when the closing boundary went last. */
+static int next_part(struct pt_file_body *fb)
+{
+    struct pt_multipart *m = fb->parts;
+
+    if (m->next > m->count)
+        return 0;
+    pt_multipart_format_header(m, m->next);
+    if (m->next < m->count) {
+        fb->offset = (off_t)m->range[m->next].start;
+        fb->slice = m->range[m->next].len;
+    }
+    m->next++;
+    return 1;
+}
+
+void pt_file_body_multipart(struct pt_file_body *fb, struct pt_multipart *m)
+{
+    fb->parts = m;
+    fb->remaining = pt_multipart_length(m);
+    next_part(fb);
 }
 
 void pt_file_body_cork(struct pt_file_body *fb, struct pt_conn *c)
@@ -38,12 +68,13 @@ void pt_file_body_end(struct pt_file_body *fb, struct pt_conn *c)
     if (fb->corked)
         setsockopt(c->watch.fd, IPPROTO_TCP, TCP_CORK, &zero, sizeof(zero));
     pt_buf_release(&fb->buf);
+    pt_multipart_free(fb->parts);
     pt_file_body_clear(fb);
 }
 
 static size_t chunk(const struct pt_file_body *fb)
 {
-    uint64_t n = fb->remaining;
+    uint64_t n = fb->slice;
 
     if (fb->max_chunk && n > fb->max_chunk)
         n = fb->max_chunk;
@@ -53,7 +84,7 @@ static size_t chunk(const struct pt_file_body *fb)
 /* sendfile until the socket is full or the body is sent. */
 static int write_sendfile(struct pt_file_body *fb, struct pt_conn *c)
 {
-    while (fb->remaining) {
+    while (fb->slice) {
         ssize_t n;
         if (!c->write_ready)
             return 0;
@@ -66,6 +97,7 @@ static int write_sendfile(struct pt_file_body *fb, struct pt_conn *c)
             return (int)n;
         if (n == 0) /* the file shrank under us: nothing more to send */
             return -EIO;
+        fb->slice -= (uint64_t)n;
         fb->remaining -= (uint64_t)n;
     }
     return 1;
@@ -82,7 +114,7 @@ static int refill(struct pt_file_body *fb)
     if (fb->buf.data == NULL && pt_buf_alloc(&fb->buf, READ_BUF) != 0)
         return -ENOMEM;
     fb->buf.start = fb->buf.end = 0;
-    want = fb->remaining < fb->buf.size ? (size_t)fb->remaining : fb->buf.size;
+    want = fb->slice < fb->buf.size ? (size_t)fb->slice : fb->buf.size;
     do
         n = pread(fb->fd, fb->buf.data, want, fb->offset);
     while (n < 0 && errno == EINTR);
@@ -97,7 +129,7 @@ static int refill(struct pt_file_body *fb)
 
 static int write_buffered(struct pt_file_body *fb, struct pt_conn *c)
 {
-    while (fb->remaining) {
+    while (fb->slice) {
         struct iovec iov;
         ssize_t n;
         int rc;
@@ -112,6 +144,30 @@ static int write_buffered(struct pt_file_body *fb, struct pt_conn *c)
         if (n < 0)
             return (int)n;
         fb->buf.start += (uint32_t)n;
+        fb->slice -= (uint64_t)n;
+        fb->remaining -= (uint64_t)n;
+        if ((size_t)n < iov.iov_len)
+            c->write_ready = 0;
+    }
+    return 1;
+}
+
+/* What is left of the current part header. */
+static int write_part_header(struct pt_file_body *fb, struct pt_conn *c)
+{
+    struct pt_multipart *m = fb->parts;
+
+    while (m->header_sent < m->header_len) {
+        struct iovec iov = {m->header + m->header_sent, m->header_len - m->header_sent};
+        ssize_t n;
+        if (!c->write_ready)
+            return 0;
+        n = pt_conn_writev(c, &iov, 1);
+        if (n == -EAGAIN)
+            return 0;
+        if (n < 0)
+            return (int)n;
+        m->header_sent += (uint32_t)n;
         fb->remaining -= (uint64_t)n;
         if ((size_t)n < iov.iov_len)
             c->write_ready = 0;
@@ -121,7 +177,15 @@ static int write_buffered(struct pt_file_body *fb, struct pt_conn *c)
 
 int pt_file_body_write(struct pt_file_body *fb, struct pt_conn *c)
 {
+    int rc;
+
     if (fb->fd < 0)
         return 1;
-    return fb->use_sendfile ? write_sendfile(fb, c) : write_buffered(fb, c);
+    for (;;) {
+        if (fb->parts && (rc = write_part_header(fb, c)) != 1)
+            return rc;
+        rc = fb->use_sendfile ? write_sendfile(fb, c) : write_buffered(fb, c);
+        if (rc != 1 || fb->parts == NULL || !next_part(fb))
+            return rc;
+    }
 }

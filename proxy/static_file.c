@@ -12,6 +12,7 @@
 
 #include "core/clock.h"
 #include "parser/http_conditional.h"
+#include "proxy/byte_ranges.h"
 #include "proxy/file_body.h"
 #include "proxy/header_additions.h"
 #include "proxy/http_conn.h"
@@ -21,12 +22,6 @@
 #include "proxy/open_file_cache.h"
 #include "proxy/request.h"
 #include "proxy/variables.h"
-
-struct range {
-    uint64_t start, len;
-};
-
-enum range_result { RANGE_NONE, RANGE_ONE, RANGE_BAD };
 
 /* ---- request headers ---- */
 
@@ -56,37 +51,6 @@ static int header_date(const struct pt_request *r, const char *name, time_t *out
         return -1;
     *out = (time_t)t;
     return 0;
-}
-
-/* Range against size: one range, or RANGE_NONE for several (the whole file; nginx would
- * send multipart/byteranges) and for another unit; RANGE_BAD when nothing is
- * satisfiable or the value is malformed (416, as nginx). */
-static enum range_result parse_range(const char *s, size_t len, uint64_t size, struct range *out)
-{
-    struct pt_http_range hr;
-    uint64_t a, b;
-
-    if (len < 6 || strncasecmp(s, "bytes=", 6) != 0)
-        return RANGE_NONE;
-    if (pt_http_range_parse(s, len, &hr) != 0)
-        return RANGE_BAD;
-    if (hr.count > 1)
-        return RANGE_NONE;
-    if (hr.is_suffix) {
-        if (size == 0 || hr.suffix == 0)
-            return RANGE_BAD;
-        a = hr.suffix < size ? size - hr.suffix : 0;
-        b = size - 1;
-    } else {
-        a = hr.first;
-        b = hr.last;
-    }
-    if (a >= size || a > b)
-        return RANGE_BAD;
-    if (b >= size)
-        b = size - 1;
-    *out = (struct range){a, b - a + 1};
-    return RANGE_ONE;
 }
 
 /* ---- response headers ---- */
@@ -187,35 +151,72 @@ static int precondition_failed(const struct pt_request *r, const struct stat *st
 
 /* Range, unless If-Range names another version (an entity tag compared strongly, or a
  * date compared exactly, as nginx). */
-static enum range_result wanted_range(const struct pt_request *r, const struct stat *st,
-                                      const char *etag, size_t elen, struct range *out)
+static enum pt_ranges_result wanted_ranges(const struct pt_request *r, const struct stat *st,
+                                           const char *etag, size_t elen,
+                                           struct pt_byte_ranges *out)
 {
     size_t len, ir_len;
     const char *range = request_header(r, "Range", &len);
     const char *ir = request_header(r, "If-Range", &ir_len);
     time_t t;
 
+    out->count = 0;
+    out->list = out->inline_list;
     if (!range)
-        return RANGE_NONE;
+        return PT_RANGES_NONE;
     if (ir && ir_len && ir[0] == '"' && (ir_len != elen || memcmp(ir, etag, elen) != 0))
-        return RANGE_NONE;
+        return PT_RANGES_NONE;
     if (ir && ir_len && ir[0] != '"' &&
         (header_date(r, "If-Range", &t) != 0 || t != st->st_mtime))
-        return RANGE_NONE;
-    return parse_range(range, len, (uint64_t)st->st_size, out);
+        return PT_RANGES_NONE;
+    return pt_byte_ranges_judge(range, len, (uint64_t)st->st_size, r->values->max_ranges, out);
 }
 
-static void attach_body(struct pt_request *r, int fd, void *cache_entry, const struct range *rg)
+/* The status for a file that is not 304: 200 (*rg the whole file), 206 with one range in
+ * *rg or with several in *parts (type: each part's), 416, or -1 (out of memory). */
+static int choose_ranges(const struct pt_request *r, const struct stat *st, const char *etag,
+                         size_t elen, const char *type, struct pt_byte_range *rg,
+                         struct pt_multipart **parts)
+{
+    struct pt_byte_ranges br;
+    int status = 200;
+
+    switch (wanted_ranges(r, st, etag, elen, &br)) {
+    case PT_RANGES_NONE:
+        break;
+    case PT_RANGES_ONE:
+        *rg = br.list[0];
+        status = 206;
+        break;
+    case PT_RANGES_MANY:
+        *parts = pt_multipart_new(&br, (uint64_t)st->st_size, type);
+        status = *parts ? 206 : -1;
+        break;
+    case PT_RANGES_BAD:
+        status = 416;
+        break;
+    case PT_RANGES_NOMEM:
+        status = -1;
+        break;
+    }
+    pt_byte_ranges_cleanup(&br);
+    return status;
+}
+
+static void attach_body(struct pt_request *r, int fd, void *cache_entry,
+                        const struct pt_byte_range *rg, struct pt_multipart *parts)
 {
     const struct pt_conf_http_values *v = r->values;
     struct pt_file_body *fb = &r->hc->file;
 
     fb->fd = fd;
     fb->cache_entry = cache_entry;
-    fb->offset = (off_t)rg->start;
-    fb->remaining = rg->len;
     fb->use_sendfile = v->sendfile;
     fb->max_chunk = v->sendfile_max_chunk;
+    if (parts)
+        pt_file_body_multipart(fb, parts);
+    else
+        pt_file_body_slice(fb, rg->start, rg->len);
     if (v->sendfile && v->tcp_nopush)
         pt_file_body_cork(fb, &r->hc->conn);
 }
@@ -228,20 +229,22 @@ static void release_fd(int fd, void *cache_entry)
         close(fd);
 }
 
-/* ETag, expires, add_header, then Accept-Ranges or Content-Range (nginx's order). */
+/* ETag, expires, add_header, then Accept-Ranges (unless max_ranges 0) or Content-Range
+ * (one range: rg; none for multipart, rg NULL), in nginx's order. */
 static int file_headers(const struct pt_request *r, uint16_t status, const char *etag,
-                        size_t elen, const struct range *rg, const struct stat *st,
+                        size_t elen, const struct pt_byte_range *rg, const struct stat *st,
                         struct pt_buf *x)
 {
     uint64_t size = (uint64_t)st->st_size;
 
-    if (elen && (pt_header_add(x, "ETag: ", 6) || pt_header_add(x, etag, elen) || pt_header_add(x, "\r\n", 2)))
+    if (elen && (pt_header_add(x, "ETag: ", 6) || pt_header_add(x, etag, elen) ||
+                 pt_header_add(x, "\r\n", 2)))
         return -1;
     if (pt_header_additions(r, status, st->st_mtime, x) != 0)
         return -1;
-    if (status == 200)
+    if (status == 200 && r->values->max_ranges)
         return PT_HEADER_LIT(x, "Accept-Ranges: bytes\r\n");
-    if (status == 206) {
+    if (status == 206 && rg) {
         char line[96];
         int n = snprintf(line, sizeof(line), "Content-Range: bytes %llu-%llu/%llu\r\n",
                          (unsigned long long)rg->start,
@@ -252,8 +255,11 @@ static int file_headers(const struct pt_request *r, uint16_t status, const char 
     return 0;
 }
 
-/* 416 with Content-Range: bytes * /size, as nginx. */
-static int respond_416(struct pt_request *r, uint64_t size)
+/* 416 with Content-Range: bytes * /size, as nginx: its range filter turns the file's 200
+ * into the 416 after the headers filter has run, so the additions for a 200 stay (but
+ * ETag and Last-Modified, which the error page clears), and the error page then adds the
+ * "always" ones a second time. */
+static int respond_416(struct pt_request *r, const struct stat *st)
 {
     struct pt_response resp;
     struct pt_buf x = {0};
@@ -262,8 +268,10 @@ static int respond_416(struct pt_request *r, uint64_t size)
     pt_request_response_init(&resp, r, 416);
     resp.body = pt_http_error_page(416, resp.server_tokens, &resp.body_len);
     resp.content_type = "text/html";
-    if (pt_buf_alloc(&x, 1024) == 0 && pt_header_additions(r, 416, -1, &x) == 0 &&
-        pt_header_addf(&x, "Content-Range: bytes */%llu\r\n", (unsigned long long)size) == 0) {
+    if (pt_buf_alloc(&x, 1024) == 0 && pt_header_additions(r, 200, st->st_mtime, &x) == 0 &&
+        pt_header_addf(&x, "Content-Range: bytes */%llu\r\n",
+                       (unsigned long long)st->st_size) == 0 &&
+        pt_header_additions(r, 416, st->st_mtime, &x) == 0) {
         resp.extra = x.data;
         resp.extra_len = pt_buf_len(&x);
         rc = pt_response_append(&r->hc->out, &resp);
@@ -276,7 +284,7 @@ static int respond_416(struct pt_request *r, uint64_t size)
  * instead of write + sendfile (+ two setsockopt for tcp_nopush). */
 #define SMALL_FILE (16 * 1024)
 
-static int read_small(int fd, const struct range *rg, char *out)
+static int read_small(int fd, const struct pt_byte_range *rg, char *out)
 {
     size_t got = 0;
 
@@ -294,51 +302,62 @@ int pt_static_send_file(struct pt_request *r, int fd, void *cache_entry, const s
 {
     const struct pt_conf_http_values *v = r->values;
     uint64_t size = (uint64_t)st->st_size;
-    struct range rg = {0, size};
+    struct pt_byte_range rg = {0, size};
+    struct pt_multipart *parts = NULL;
     struct pt_response resp;
     struct pt_buf x = {0};
-    char etag[64], small[SMALL_FILE];
+    const char *type = content_type(v, uri, ulen);
+    char etag[64], small[SMALL_FILE], multipart_type[PT_MULTIPART_TYPE_MAX];
     size_t elen = 0;
-    uint16_t status = 200;
-    int rc = -1;
+    /* An error_page target goes out with the error's status (nginx's err_status); the
+     * not-modified and range filters act on a 200 only. */
+    int status = r->status_override ? r->status_override : 200, rc = -1;
 
     if (v->etag)
         elen = (size_t)snprintf(etag, sizeof(etag), "\"%llx-%llx\"",
                                 (unsigned long long)st->st_mtime, (unsigned long long)size);
-    if (precondition_failed(r, st, etag, elen)) {
+    if (status == 200 && precondition_failed(r, st, etag, elen)) {
         release_fd(fd, cache_entry);
         return pt_static_page(r, 412, NULL, 0);
     }
-    if (not_modified(r, st, etag, elen)) {
+    if (status == 200 && not_modified(r, st, etag, elen)) {
         status = 304;
-    } else {
-        enum range_result rr = wanted_range(r, st, etag, elen, &rg);
-        if (rr == RANGE_BAD) {
+    } else if (status == 200) {
+        status = choose_ranges(r, st, etag, elen, type, &rg, &parts);
+        if (status == 416 || status < 0) {
             release_fd(fd, cache_entry);
-            return respond_416(r, size);
+            return status < 0 ? -1 : respond_416(r, st);
         }
-        if (rr == RANGE_ONE)
-            status = 206;
     }
-    pt_request_response_init(&resp, r, status);
-    resp.content_type = content_type(v, uri, ulen);
+    pt_request_response_init(&resp, r, (uint16_t)status);
+    resp.status = (uint16_t)status; /* a 206 or 304 after error_page's "=200" too */
+    resp.content_type = type[0] ? type : NULL; /* default_type "": none, as nginx */
     resp.body_len = rg.len;
+    if (parts) {
+        pt_multipart_content_type(parts, multipart_type);
+        resp.content_type = multipart_type;
+        resp.body_len = pt_multipart_length(parts);
+    }
     resp.file_body = 1;
-    if (status != 304 && !resp.head_only && rg.len <= SMALL_FILE &&
-        read_small(fd, &rg, small) == 0) {
+    if (status != 304 && !resp.head_only && resp.body_len <= SMALL_FILE &&
+        (parts ? pt_multipart_read(parts, fd, small) : read_small(fd, &rg, small)) == 0) {
         resp.body = small; /* copied behind the head: one write, no sendfile, no cork */
         resp.file_body = 0;
     }
-    resp.last_modified = st->st_mtime;
-    if (pt_buf_alloc(&x, 1024) == 0 && file_headers(r, status, etag, elen, &rg, st, &x) == 0) {
+    if (status == 200 || status == 206 || status == 304) /* nginx drops it for others */
+        resp.last_modified = st->st_mtime;
+    if (pt_buf_alloc(&x, 1024) == 0 &&
+        file_headers(r, (uint16_t)status, etag, elen, parts ? NULL : &rg, st, &x) == 0) {
         resp.extra = x.data;
         resp.extra_len = pt_buf_len(&x);
         rc = pt_response_append(&r->hc->out, &resp);
     }
     pt_buf_release(&x);
-    if (rc == 0 && resp.file_body && status != 304 && !resp.head_only && rg.len > 0)
-        attach_body(r, fd, cache_entry, &rg);
-    else
+    if (rc == 0 && resp.file_body && status != 304 && !resp.head_only && resp.body_len > 0) {
+        attach_body(r, fd, cache_entry, &rg, parts);
+    } else {
+        pt_multipart_free(parts);
         release_fd(fd, cache_entry);
+    }
     return rc;
 }

@@ -1,8 +1,9 @@
 /* proxy/static_file.h - the response for one open regular file (static.c finds it):
- * ETag and Last-Modified, If-None-Match / If-Modified-Since (304), If-Range and a single
- * byte range (206, 416), expires, add_header, HEAD, and the file body handed to the
- * connection (proxy/file_body.h). Also the pages static.c answers with (301, 403, 404),
- * with the same header additions. Internal to proxy/.
+ * ETag and Last-Modified, If-None-Match / If-Modified-Since (304), If-Range and byte
+ * ranges (206, several as multipart/byteranges: proxy/byte_ranges.h; 416), expires,
+ * add_header, HEAD, and the file body handed to the connection (proxy/file_body.h).
+ * Also the pages static.c answers with (301, 403, 404), with the same header additions.
+ * Internal to proxy/.
  */
 #ifndef PT_PROXY_STATIC_FILE_H
 #define PT_PROXY_STATIC_FILE_H

@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """Static files as nginx serves them: bytes (sha256 of a 10 MB file, sendfile on and off),
-ranges, conditional requests, HEAD, directories (301, 403, index), try_files chains,
-alias, traversal attempts, Content-Type from types, add_header / expires / etag, and the
+ranges (one, and several as multipart/byteranges framed as nginx frames them; max_ranges),
+conditional requests, HEAD, directories (301, 403, index), try_files chains, alias,
+traversal attempts, Content-Type from types, add_header / expires / etag, and the
 open-file cache seeing a changed file. Runs against nginx too (PORTICO_BIN=/usr/sbin/nginx);
 the few places where portico differs on purpose say so."""
 import email.utils
 import hashlib
 import os
+import re
 import shutil
 import sys
 
@@ -37,6 +39,10 @@ HTTP = r"""
         location /max/ { expires max; }
         location /neg/ { expires -1; }
         location = /ret { return 200 "ret\n"; }
+        location /mr2/ { max_ranges 2; alias {dir}/www/; }
+        location /mr0/ { max_ranges 0; alias {dir}/www/; }
+        location /ep/ { error_page 404 /a.txt; }
+        location /ep200/ { error_page 404 =200 /a.txt; }
     }
     server {
         listen 127.0.0.1:{port2};
@@ -56,6 +62,7 @@ HTTP = r"""
 BIG = os.urandom(10 * 1024 * 1024 + 123)
 FILES = {
     "www/a.txt": b"hello\n",
+    "www/empty.txt": b"",
     "www/big.bin": BIG,
     "www/style.css": b"body{}\n",
     "www/IMG.PNG": b"\x89PNG",
@@ -176,9 +183,139 @@ def test_ranges():
     t.eq((r.status, r.body), (200, b"hello\n"), "If-Range with another ETag: whole file")
     r = fetch("/a.txt", extra=f"Range: bytes=1-2\r\nIf-Range: {mtime_http('www/a.txt')}\r\n")
     t.eq(r.status, 206, "If-Range with the Last-Modified date: 206")
-    if not IS_NGINX:  # nginx answers multipart/byteranges
-        r = fetch("/a.txt", extra="Range: bytes=0-0,2-3\r\n")
-        t.eq((r.status, r.body), (200, b"hello\n"), "several ranges: the whole file (portico)")
+    r = fetch("/empty.txt", extra="Range: bytes=0-1\r\n")
+    t.eq((r.status, r.header("Accept-Ranges")), (200, "bytes"), "a range of an empty file: 200")
+    r = fetch("/a.txt", extra="Range: bytes=\r\n")
+    t.eq((r.status, r.body), (200, b"hello\n"), "bytes= without a range: 200 whole")
+
+
+def multipart_body(data, ranges, boundary, ctype):
+    """nginx's multipart/byteranges body for ranges [(first, last)] of data."""
+    out = b""
+    for a, b in ranges:
+        out += (f"\r\n--{boundary}\r\nContent-Type: {ctype}\r\n"
+                f"Content-Range: bytes {a}-{b}/{len(data)}\r\n\r\n").encode() + data[a:b + 1]
+    return out + f"\r\n--{boundary}--\r\n".encode()
+
+
+def check_multipart(r, data, ranges, what, ctype="text/plain"):
+    """r is a 206 multipart/byteranges of ranges of data, byte for byte, framed as nginx."""
+    m = re.match(r"^multipart/byteranges; boundary=(\d{20})$", r.header("Content-Type") or "")
+    t.ok(r.status == 206 and m, f"{what}: 206 multipart/byteranges, 20-digit boundary",
+         f"{r.status} {r.header('Content-Type')!r}")
+    if not m:
+        return
+    want = multipart_body(data, ranges, m.group(1), ctype)
+    t.eq(r.body == want, True, f"{what}: the body byte for byte")
+    if r.body != want:
+        t.diag(f"got {r.body[:400]!r}\nwant {want[:400]!r}")
+    t.eq(r.header("Content-Length"), str(len(want)), f"{what}: Content-Length")
+    t.eq((r.header("Content-Range"), r.header("Accept-Ranges")), (None, None),
+         f"{what}: neither Content-Range nor Accept-Ranges in the head")
+
+
+def test_multipart_ranges():
+    a = FILES["www/a.txt"]
+    r = fetch("/a.txt", extra="Range: bytes=0-1,3-4\r\n")
+    check_multipart(r, a, [(0, 1), (3, 4)], "two ranges")
+    t.eq([n for n, _ in r.headers],
+         ["Server", "Date", "Content-Type", "Content-Length", "Last-Modified", "Connection",
+          "ETag", "X-S"], "two ranges: nginx's header order")
+    r = fetch("/a.txt", extra="Range: bytes=0-1,5-10,10-20\r\n")
+    check_multipart(r, a, [(0, 1), (5, 5)], "three ranges, one past the end: dropped, one cut")
+    r = fetch("/a.txt", extra="Range: bytes=4-,-2, 0-0\r\n")
+    check_multipart(r, a, [(4, 5), (4, 5), (0, 0)], "open, suffix, OWS; order kept")
+    r = fetch("/a.txt", extra="Range: bytes=10-20,30-,-0\r\n")
+    t.eq((r.status, r.header("Content-Range")), (416, "bytes */6"),
+         "every range unsatisfiable: 416 bytes */size")
+    r = fetch("/a.txt", extra="Range: bytes=0-1,100-200\r\n")
+    t.eq((r.status, r.body, r.header("Content-Range")), (206, b"he", "bytes 0-1/6"),
+         "one satisfiable of two: a single part")
+    r = fetch("/a.txt", extra="Range: bytes=0-2,1-3\r\n")
+    check_multipart(r, a, [(0, 2), (1, 3)], "overlapping, 6 bytes of 6: sent as asked (nginx)")
+    r = fetch("/a.txt", extra="Range: bytes=0-3,1-4\r\n")
+    t.eq((r.status, r.body, r.header("Accept-Ranges")), (200, a, "bytes"),
+         "overlapping, 8 bytes of 6: 200 whole (nginx)")
+    get_len = fetch("/a.txt", extra="Range: bytes=0-0,2-3\r\n").header("Content-Length")
+    r = fetch("/a.txt", extra="Range: bytes=0-0,2-3\r\n", method="HEAD")
+    t.eq((r.status, r.body, r.header("Content-Length")), (206, b"", get_len),
+         "HEAD: 206 without a body, GET's Content-Length")
+    t.ok(re.match(r"^multipart/byteranges; boundary=\d{20}$", r.header("Content-Type") or ""),
+         "HEAD: multipart Content-Type", r.header("Content-Type"))
+    r = fetch("/a.txt", extra='Range: bytes=0-0,2-3\r\nIf-Range: "other"\r\n')
+    t.eq((r.status, r.body), (200, a), "If-Range with another ETag: 200 whole")
+    r = fetch("/a.txt", extra=f"Range: bytes=0-0,2-3\r\nIf-Range: {etag_of('www/a.txt')}\r\n")
+    check_multipart(r, a, [(0, 0), (2, 3)], "If-Range with the current ETag")
+    r = fetch("/a.txt", extra="Range: bytes=0-0,2-3\r\n"
+                              "If-Range: Thu, 01 Jan 1970 00:00:01 GMT\r\n")
+    t.eq((r.status, r.body), (200, a), "If-Range with another date: 200 whole")
+
+
+def test_ranges_after_error_page():
+    """nginx's range filter acts on a 200 only: not on a file sent for error_page 404."""
+    a = FILES["www/a.txt"]
+    for spec in ("bytes=0-0,2-3", "bytes=1-2", "bytes=10-20"):
+        r = fetch("/ep/missing", extra=f"Range: {spec}\r\n")
+        t.eq((r.status, r.body, r.header("Content-Range"), r.header("Accept-Ranges"),
+              r.header("Last-Modified")), (404, a, None, None, None),
+             f"error_page 404, {spec}: the whole file, no range headers nor Last-Modified")
+    r = fetch("/ep200/missing", extra="Range: bytes=0-0,2-3\r\n")
+    check_multipart(r, a, [(0, 0), (2, 3)], "error_page 404 =200")
+    r = fetch("/ep200/missing", extra="Range: bytes=1-2\r\n")
+    t.eq((r.status, r.body, r.header("Content-Range")), (206, b"el", "bytes 1-2/6"),
+         "error_page 404 =200, one range: 206")
+
+
+def test_multipart_big():
+    """Slices of 10 MB through sendfile (with sendfile_max_chunk), read()+write and the
+    open-file cache, larger than a socket buffer: the walk over part headers and slices
+    stops and resumes at every point."""
+    m = 1024 * 1024
+    ranges = [(0, m - 1), (2 * m, 5 * m - 1), (len(BIG) - m, len(BIG) - 1)]
+    spec = "bytes=0-1048575,2097152-5242879,-1048576"
+    for n, what in ((1, "sendfile off"), (2, "sendfile on"), (3, "open_file_cache")):
+        ctype = "application/octet-stream"
+        r = fetch("/big.bin", n, extra=f"Range: {spec}\r\n")
+        check_multipart(r, BIG, ranges, f"3 MB slices, {what}", ctype)
+    many = [(i * 40000, i * 40000 + 999) for i in range(200)]
+    spec = "bytes=" + ",".join(f"{a}-{b}" for a, b in many)
+    r = fetch("/big.bin", 2, extra=f"Range: {spec}\r\n")
+    check_multipart(r, BIG, many, "200 ranges, sendfile on", "application/octet-stream")
+    with Client(port(1)) as c:  # the connection goes on after a multipart body
+        c.send(f"GET /big.bin HTTP/1.1\r\nHost: x\r\nRange: {spec}\r\n\r\n"
+               "GET /a.txt HTTP/1.1\r\nHost: x\r\n\r\n")
+        r1, r2 = c.read_response(20), c.read_response(20)
+    check_multipart(r1, BIG, many, "200 ranges, sendfile off, pipelined",
+                    "application/octet-stream")
+    t.eq((r2.status, r2.body), (200, b"hello\n"), "the next pipelined request after it")
+
+
+def test_max_ranges():
+    a = FILES["www/a.txt"]
+    r = fetch("/mr2/a.txt", extra="Range: bytes=0-0,2-2\r\n")
+    check_multipart(r, a, [(0, 0), (2, 2)], "max_ranges 2, two ranges")
+    r = fetch("/mr2/a.txt", extra="Range: bytes=0-0,2-2,40-50\r\n")
+    check_multipart(r, a, [(0, 0), (2, 2)], "max_ranges 2, a third unsatisfiable one")
+    r = fetch("/mr2/a.txt", extra="Range: bytes=0-0,2-2,4-4\r\n")
+    t.eq((r.status, r.body, r.header("Accept-Ranges")), (200, a, "bytes"),
+         "max_ranges 2, three ranges: 200 whole")
+    r = fetch("/mr0/a.txt", extra="Range: bytes=0-0\r\n")
+    t.eq((r.status, r.body, r.header("Accept-Ranges")), (200, a, None),
+         "max_ranges 0: Range ignored, no Accept-Ranges")
+    r = fetch("/mr0/a.txt", extra="Range: bytes=10-20\r\n")
+    t.eq(r.status, 200, "max_ranges 0: no 416 either")
+
+
+def test_416_headers():
+    """nginx's range filter turns a 200 into the 416: expires and add_header stay, ETag and
+    Last-Modified go, and "always" headers come a second time after Content-Range."""
+    r = fetch("/hdr/a.txt", extra="Range: bytes=10-20\r\n")
+    t.eq(r.status, 416, "416")
+    t.eq([(n, v) for n, v in r.headers if n not in ("Server", "Date", "Expires")],
+         [("Content-Type", "text/html"), ("Content-Length", r.header("Content-Length")),
+          ("Connection", "keep-alive"), ("Cache-Control", "max-age=3600"), ("X-A", "1"),
+          ("X-B", "2"), ("Content-Range", "bytes */4"), ("X-B", "2")],
+         "416: the 200's additions, Content-Range, the always ones again")
 
 
 def test_conditional():
@@ -351,9 +488,12 @@ def test_config_errors():
     check_config("types { text/html; }", 'invalid line in "types" block', "types line without extension")
     check_config("sendfile maybe;", 'invalid value "maybe" in "sendfile"', "sendfile flag")
     check_config("add_header X 1 sometimes;", 'invalid parameter "sometimes"', "add_header third arg")
+    check_config("max_ranges many;", 'invalid value "many" in "max_ranges"', "max_ranges number")
 
 
 t.run(test_config_errors, start, test_big_file_sha256, test_file_headers, test_head, test_ranges,
+      test_multipart_ranges, test_ranges_after_error_page, test_multipart_big, test_max_ranges,
+      test_416_headers,
       test_conditional, test_directories, test_try_files, test_alias, test_traversal,
       test_types, test_headers, test_pipelined_files, test_open_file_cache_sees_changes)
 if srv:

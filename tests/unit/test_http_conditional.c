@@ -1,5 +1,6 @@
 /* tests/unit/test_http_conditional.c - parser/http_conditional.h: IMF-fixdate, entity-tag
  * lists, byte ranges; what each accepts and what it refuses. */
+#include <stdio.h>
 #include <string.h>
 
 #include "parser/http_conditional.h"
@@ -20,6 +21,33 @@ static int etag(const char *list, const char *tag, int weak)
 static int range(const char *s, struct pt_http_range *r)
 {
     return pt_http_range_parse(s, strlen(s), r);
+}
+
+/* The range-specs of s as "first-last,..." ("-n" for a suffix, "a-" for an open end), the
+ * first cap of them; "ERR" when refused. */
+static const char *ranges(const char *s, uint32_t cap)
+{
+    static char text[256];
+    struct pt_http_range_spec spec[8];
+    uint32_t total = 0;
+    size_t n = 0;
+
+    if (pt_http_ranges_parse(s, strlen(s), spec, cap, &total) != 0)
+        return "ERR";
+    n += (size_t)snprintf(text, sizeof(text), "%u:", total);
+    for (uint32_t i = 0; i < total && i < cap; i++) {
+        const struct pt_http_range_spec *p = &spec[i];
+        if (p->is_suffix)
+            n += (size_t)snprintf(text + n, sizeof(text) - n, " -%llu",
+                                  (unsigned long long)p->first);
+        else if (p->last == UINT64_MAX)
+            n += (size_t)snprintf(text + n, sizeof(text) - n, " %llu-",
+                                  (unsigned long long)p->first);
+        else
+            n += (size_t)snprintf(text + n, sizeof(text) - n, " %llu-%llu",
+                                  (unsigned long long)p->first, (unsigned long long)p->last);
+    }
+    return text;
 }
 
 int main(void)
@@ -60,5 +88,15 @@ int main(void)
     TAP_INT(range("bytes=1-2-3", &r), -1, "two dashes");
     TAP_INT(range("bytes=99999999999999999999-", &r), -1, "overflow");
     TAP_INT(range("items=1-2", &r), -1, "another unit");
+
+    TAP_STR(ranges("bytes=0-0, 5-9,-1,7-", 8), "4: 0-0 5-9 -1 7-", "every range-spec, in order");
+    TAP_STR(ranges("bytes=0-0,5-9,-1,7-", 2), "4: 0-0 5-9", "only cap stored, all counted");
+    TAP_STR(ranges("bytes=1-2", 0), "1:", "cap 0: counted only");
+    TAP_STR(ranges("bytes=1-2,,3-4 ,", 8), "2: 1-2 3-4", "empty list elements skipped");
+    TAP_STR(ranges("bytes=-5,2-", 8), "2: -5 2-", "a suffix does not leak into the next");
+    TAP_STR(ranges("bytes=5-3", 8), "1: 5-3", "a-b with b < a: the caller's to judge");
+    TAP_STR(ranges("bytes=,", 8), "ERR", "no range-spec at all");
+    TAP_STR(ranges("bytes=1-2,x", 8), "ERR", "a bad second range");
+    TAP_STR(ranges("bytes=1-2,3-4-", 8), "ERR", "a bad last range");
     return tap_done();
 }
