@@ -1,7 +1,8 @@
 /* config/blocks.c - the block directives: events, http, server, location.
  *
  * Each opens a scope (its context, the values struct its directives write, the set-mask
- * for "is duplicate" and inheritance) and walks its children in it. Array sizes are
+ * for "is duplicate" and inheritance) and walks its children in it (upstream blocks:
+ * config/upstream.c). Array sizes are
  * counted from the tree first, so servers and locations are allocated once, exactly. */
 #include <stddef.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 
 #include "config/blocks.h"
 #include "config/setters.h"
+#include "config/upstream.h"
 #include "core/pt_types.h"
 
 /* Directives named name among node's children, and their arguments. */
@@ -67,6 +69,12 @@ PT_SETTER(pt_conf_set_http)
     cfg->has_http = 1;
     cfg->servers = pt_conf_alloc(ld, (servers ? servers : 1) * sizeof(*cfg->servers));
     if (!cfg->servers)
+        return PT_ERROR;
+    /* nginx knows every map variable and upstream name of http wherever it is used:
+     * declare them before the walk (proxy_set_header Connection $connection_upgrade
+     * in a server above the map, proxy_pass http://app above upstream app). */
+    if (pt_conf_map_declare_ahead(ld, node->children) != PT_OK ||
+        pt_conf_upstreams_declare(ld, node->children) != PT_OK)
         return PT_ERROR;
     return pt_conf_walk(ld, node->children, &scope);
 }

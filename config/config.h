@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include <sys/socket.h>
 
-typedef int64_t pt_msec_t;
+#include "config/config_base.h"
 
 /* nginx's error_log levels, most severe first. core/log.h declares the same enum (core
  * and config may not include each other); whichever comes first defines it. */
@@ -31,27 +31,6 @@ enum pt_log_level {
     PT_LOG_DEBUG,
 };
 #endif
-
-/* Where a directive was written, for messages at run time (e.g. a failed bind). */
-struct pt_conf_origin {
-    const char *file;
-    uint32_t line;
-    uint32_t col;
-};
-
-/* A string that may hold variables ($name, ${name}): literal and variable parts in
- * order. Variable names were checked against the known ones when the config loaded. */
-struct pt_conf_part {
-    const char *text; /* literal bytes, or the variable's name without '$' */
-    uint32_t len;
-    uint8_t is_var;
-};
-
-struct pt_conf_complex {
-    const char *raw; /* as written, unquoted and unescaped; NULL when unset */
-    struct pt_conf_part *parts;
-    uint32_t part_count;
-};
 
 /* return code [text | URL]; code 0 when no return is configured. */
 struct pt_conf_return {
@@ -74,9 +53,23 @@ struct pt_conf_log_format {
     struct pt_conf_log_format *next; /* the config's formats, newest first */
 };
 
+/* One log file of a snapshot, as nginx's cycle->open_files: each distinct access_log
+ * path once. config/ only lists them; proxy/ opens them when the master loads the config
+ * (proxy/log_files.h), as root, and the workers inherit the descriptors. The snapshot
+ * closes them when its last reference goes. */
+struct pt_conf_log_file {
+    const char *path; /* absolute, or /dev/stdout, /dev/stderr */
+    int fd;           /* -1: not opened; 1 or 2 for /dev/stdout and /dev/stderr */
+    uint32_t index;   /* 0..log_file_count-1, in the order the paths were first named */
+    uint8_t written;  /* named by an access_log in the config, not only by the default
+                       * (nginx opens the default only where a server or location uses it) */
+    struct pt_conf_log_file *next;
+};
+
 /* One access_log PATH [FORMAT [buffer=SIZE] [flush=TIME]]. */
 struct pt_conf_access_log {
     const char *path; /* absolute (prefix-relative resolved), or /dev/stdout, /dev/stderr */
+    struct pt_conf_log_file *file; /* path's entry in the snapshot's log_files */
     const struct pt_conf_log_format *format;
     uint32_t buffer;  /* bytes; 0: every line is written at once */
     pt_msec_t flush;  /* 0: buffered lines wait until the buffer fills */
@@ -206,6 +199,8 @@ struct pt_conf_open_file_cache {
     pt_msec_t inactive; /* 60s */
 };
 
+#include "config/config_proxy.h"
+
 /* The values a request runs with, settable at http, server and (most) location level and
  * inherited downward as nginx does: a level that does not set a value takes its parent's,
  * the top takes nginx's default. Fields are named for their directive. */
@@ -246,6 +241,8 @@ struct pt_conf_http_values {
     uint64_t sendfile_max_chunk;          /* 2m; 0: no limit */
     uint64_t max_ranges;                  /* 2147483647 (nginx: unlimited); 0: no ranges */
     struct pt_conf_expires expires;       /* off */
+    /* the reverse proxy (proxy/upstream*.c) */
+    struct pt_conf_proxy proxy;
     struct pt_conf_headers add_header;    /* none */
     struct pt_conf_error_pages error_page; /* none */
     struct pt_conf_open_file_cache open_file_cache; /* off */
@@ -340,6 +337,12 @@ struct pt_config {
     uint32_t listener_count;
     struct pt_conf_log_format *log_formats; /* log_format, newest first, "combined" too */
     struct pt_conf_map *maps;               /* map blocks, newest first */
+    struct pt_conf_upstream **upstreams;    /* upstream blocks in config order, then the
+                                             * implicit groups of proxy_pass in the order
+                                             * first named; upstreams[i]->index == i */
+    uint32_t upstream_count;
+    struct pt_conf_log_file *log_files;     /* every access_log path, first named first */
+    uint32_t log_file_count;
     const char **files; /* every file read, main first, in reading order (for -T);
                          * absolute; a file included twice is listed once */
     const char **file_names; /* files[i] as messages name it (pt_conf_origin.file) */
@@ -372,6 +375,7 @@ struct pt_config *pt_config_load(const char *path, const char *prefix,
 const char *pt_config_default_prefix(void);
 
 struct pt_config *pt_config_ref(struct pt_config *cfg);
+/* The last unref closes the log files' descriptors (those above 2) and frees the arena. */
 void pt_config_unref(struct pt_config *cfg); /* NULL is a no-op */
 
 /* A check made after loading (e.g. proxy/'s regex compilation) reported in the loader's

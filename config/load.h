@@ -58,6 +58,7 @@ struct pt_conf_setmask {
 
 struct pt_conf_server_b;
 struct pt_conf_location_b;
+struct pt_conf_upstream_b;
 struct pt_conf_group; /* capture_names.c */
 
 /* The block being walked. */
@@ -67,6 +68,7 @@ struct pt_conf_scope {
     struct pt_conf_setmask *set;      /* rows set at this level */
     struct pt_conf_server_b *server;  /* the server being read, or NULL */
     struct pt_conf_location_b *loc;   /* the innermost location, or NULL */
+    struct pt_conf_upstream_b *upstream; /* the upstream block being read, or NULL */
 };
 
 struct pt_conf_load {
@@ -86,6 +88,8 @@ struct pt_conf_load {
     struct pt_conf_setmask http_set;
     uint8_t has_events;
     uint8_t failed;
+    uint8_t repeated; /* the directive being set was already set at this level (walk.c) */
+    uint32_t upstream_cap; /* slots in cfg->upstreams */
     struct pt_conf_group *groups; /* named groups of the config's regexes (variables) */
 };
 

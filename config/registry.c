@@ -26,15 +26,28 @@
             sizeof(((struct pt_conf_http_values *)0)->last) -                           \
             offsetof(struct pt_conf_http_values, first)
 
+#define UPSTREAM_FIELD(f)                                                               \
+    .target = PT_TARGET_UPSTREAM, .offset = offsetof(struct pt_conf_upstream, f),        \
+    .size = sizeof(((struct pt_conf_upstream *)0)->f)
+/* Custom upstream setters fill several fields: they get the whole struct. */
+#define UPSTREAM_WHOLE                                                                  \
+    .target = PT_TARGET_UPSTREAM, .offset = 0, .size = sizeof(struct pt_conf_upstream)
+
 #define MAIN PT_CTX_MAIN
 #define EVENTS PT_CTX_EVENTS
 #define HTTP PT_CTX_HTTP
 #define HS (PT_CTX_HTTP | PT_CTX_SERVER)
 #define HSL (PT_CTX_HTTP | PT_CTX_SERVER | PT_CTX_LOCATION)
 #define SL (PT_CTX_SERVER | PT_CTX_LOCATION)
+#define UPSTREAM PT_CTX_UPSTREAM
+#define LOCATION PT_CTX_LOCATION
 
 static const struct pt_conf_bounds connections = {1, 1048576};
 static const struct pt_conf_bounds header_lines = {1, 65535};
+
+static const struct pt_conf_enum http_versions[] = {
+    {"1.0", 10}, {"1.1", 11}, {NULL, 0},
+};
 
 static const struct pt_conf_enum lingering[] = {
     {"off", PT_LINGERING_OFF}, {"on", PT_LINGERING_ON}, {"always", PT_LINGERING_ALWAYS},
@@ -198,6 +211,106 @@ const struct pt_conf_row pt_conf_rows[] = {
     {.name = "return", .ctx = SL, ARGS(1, 2), HTTP_FIELD(ret),
      .flags = PT_ROW_MULTI | PT_ROW_NO_INHERIT, .set = pt_conf_set_return,
      .syntax = "return code [text]; or return code URL; or return URL;"},
+
+    /* upstream groups (config/upstream.c) */
+    {.name = "upstream", .ctx = HTTP, ARGS(1, 1), .flags = PT_ROW_BLOCK | PT_ROW_MULTI,
+     .set = pt_conf_set_upstream, .syntax = "upstream name { ... }"},
+    {.name = "server", .ctx = UPSTREAM, ARGS(1, PT_ARGS_MANY), .flags = PT_ROW_MULTI,
+     .set = pt_conf_set_upstream_server,
+     .syntax = "server address[:port] [weight=number] [max_fails=number] "
+               "[fail_timeout=time] [backup] [down] [resolve] [slow_start=time];"},
+    /* nginx >= 1.29.7: "keepalive 32 local" unless written; 0 turns it off */
+    {.name = "keepalive", .ctx = UPSTREAM, ARGS(1, 2), UPSTREAM_WHOLE, .def = "32 local",
+     .set = pt_conf_set_upstream_keepalive, .syntax = "keepalive connections [local];"},
+    {.name = "keepalive_timeout", .ctx = UPSTREAM, ARGS(1, 1),
+     UPSTREAM_FIELD(keepalive_timeout), .def = "60s", .set = pt_conf_set_time,
+     .syntax = "keepalive_timeout time;"},
+    {.name = "keepalive_requests", .ctx = UPSTREAM, ARGS(1, 1),
+     UPSTREAM_FIELD(keepalive_requests), .def = "1000", .set = pt_conf_set_number,
+     .syntax = "keepalive_requests number;"},
+    {.name = "keepalive_time", .ctx = UPSTREAM, ARGS(1, 1), UPSTREAM_FIELD(keepalive_time),
+     .def = "1h", .set = pt_conf_set_time, .syntax = "keepalive_time time;"},
+    /* A balancing method written again replaces the first, as nginx (which warns). */
+    {.name = "least_conn", .ctx = UPSTREAM, ARGS(0, 0), UPSTREAM_WHOLE,
+     .flags = PT_ROW_MULTI, .set = pt_conf_set_upstream_balancer, .syntax = "least_conn;"},
+    {.name = "ip_hash", .ctx = UPSTREAM, ARGS(0, 0), UPSTREAM_WHOLE, .flags = PT_ROW_MULTI,
+     .set = pt_conf_set_upstream_balancer, .syntax = "ip_hash;"},
+    {.name = "hash", .ctx = UPSTREAM, ARGS(1, 2), UPSTREAM_WHOLE, .flags = PT_ROW_MULTI,
+     .set = pt_conf_set_upstream_balancer, .syntax = "hash key [consistent];"},
+    {.name = "zone", .ctx = UPSTREAM, ARGS(1, 2), UPSTREAM_WHOLE,
+     .set = pt_conf_set_upstream_zone, .syntax = "zone name [size];"},
+    /* portico's own (nginx Plus has one in location context) */
+    {.name = "health_check", .ctx = UPSTREAM, .nginx_ctx = LOCATION, ARGS(0, 5),
+     UPSTREAM_FIELD(health_check), .set = pt_conf_set_health_check,
+     .syntax = "health_check [interval=time] [fails=number] [passes=number] [uri=path] "
+               "[match=status];"},
+
+    /* the reverse proxy (config/setters_proxy.c) */
+    {.name = "proxy_pass", .ctx = LOCATION, ARGS(1, 1), HTTP_FIELD(proxy.pass),
+     .flags = PT_ROW_NO_INHERIT, .set = pt_conf_set_proxy_pass,
+     .syntax = "proxy_pass http://name[:port][/uri];"},
+    {.name = "proxy_set_header", .ctx = HSL, ARGS(2, 2), HTTP_FIELD(proxy.set_header),
+     .flags = PT_ROW_MULTI, .set = pt_conf_set_proxy_header,
+     .syntax = "proxy_set_header field value;"},
+    {.name = "proxy_hide_header", .ctx = HSL, ARGS(1, 1), HTTP_FIELD(proxy.hide_header),
+     .flags = PT_ROW_MULTI, .set = pt_conf_set_header_names,
+     .syntax = "proxy_hide_header field;"},
+    {.name = "proxy_pass_header", .ctx = HSL, ARGS(1, 1), HTTP_FIELD(proxy.pass_header),
+     .flags = PT_ROW_MULTI, .set = pt_conf_set_header_names,
+     .syntax = "proxy_pass_header field;"},
+    {.name = "proxy_http_version", .ctx = HSL, ARGS(1, 1), HTTP_FIELD(proxy.http_version),
+     .def = "1.1", .set = pt_conf_set_enum, .extra = http_versions,
+     .syntax = "proxy_http_version 1.0 | 1.1;"},
+    {.name = "proxy_connect_timeout", .ctx = HSL, ARGS(1, 1),
+     HTTP_FIELD(proxy.connect_timeout), .def = "60s", .set = pt_conf_set_time,
+     .syntax = "proxy_connect_timeout time;"},
+    {.name = "proxy_send_timeout", .ctx = HSL, ARGS(1, 1), HTTP_FIELD(proxy.send_timeout),
+     .def = "60s", .set = pt_conf_set_time, .syntax = "proxy_send_timeout time;"},
+    {.name = "proxy_read_timeout", .ctx = HSL, ARGS(1, 1), HTTP_FIELD(proxy.read_timeout),
+     .def = "60s", .set = pt_conf_set_time, .syntax = "proxy_read_timeout time;"},
+    {.name = "proxy_next_upstream", .ctx = HSL, ARGS(1, PT_ARGS_MANY),
+     HTTP_FIELD(proxy.next_upstream), .def = "error timeout", .flags = PT_ROW_MULTI,
+     .set = pt_conf_set_next_upstream,
+     .syntax = "proxy_next_upstream error | timeout | invalid_header | http_500 | "
+               "http_502 | http_503 | http_504 | http_403 | http_404 | http_429 | "
+               "non_idempotent | off ...;"},
+    {.name = "proxy_next_upstream_tries", .ctx = HSL, ARGS(1, 1),
+     HTTP_FIELD(proxy.next_upstream_tries), .def = "0", .set = pt_conf_set_number,
+     .syntax = "proxy_next_upstream_tries number;"},
+    {.name = "proxy_next_upstream_timeout", .ctx = HSL, ARGS(1, 1),
+     HTTP_FIELD(proxy.next_upstream_timeout), .def = "0", .set = pt_conf_set_time,
+     .syntax = "proxy_next_upstream_timeout time;"},
+    {.name = "proxy_buffering", .ctx = HSL, ARGS(1, 1), HTTP_FIELD(proxy.buffering),
+     .def = "on", .set = pt_conf_set_flag, .syntax = "proxy_buffering on | off;"},
+    {.name = "proxy_request_buffering", .ctx = HSL, ARGS(1, 1),
+     HTTP_FIELD(proxy.request_buffering), .def = "on", .set = pt_conf_set_flag,
+     .syntax = "proxy_request_buffering on | off;"},
+    {.name = "proxy_buffer_size", .ctx = HSL, ARGS(1, 1), HTTP_FIELD(proxy.buffer_size),
+     .def = "4k", .set = pt_conf_set_size, .syntax = "proxy_buffer_size size;"},
+    {.name = "proxy_buffers", .ctx = HSL, ARGS(2, 2), HTTP_FIELD(proxy.buffers),
+     .def = "8 4k", .set = pt_conf_set_proxy_buffers, .syntax = "proxy_buffers number size;"},
+    {.name = "proxy_busy_buffers_size", .ctx = HSL, ARGS(1, 1),
+     HTTP_FIELD(proxy.busy_buffers_size), .set = pt_conf_set_busy_buffers,
+     .syntax = "proxy_busy_buffers_size size;"},
+    {.name = "proxy_intercept_errors", .ctx = HSL, ARGS(1, 1),
+     HTTP_FIELD(proxy.intercept_errors), .def = "off", .set = pt_conf_set_flag,
+     .syntax = "proxy_intercept_errors on | off;"},
+    {.name = "proxy_pass_request_headers", .ctx = HSL, ARGS(1, 1),
+     HTTP_FIELD(proxy.pass_request_headers), .def = "on", .set = pt_conf_set_flag,
+     .syntax = "proxy_pass_request_headers on | off;"},
+    {.name = "proxy_pass_request_body", .ctx = HSL, ARGS(1, 1),
+     HTTP_FIELD(proxy.pass_request_body), .def = "on", .set = pt_conf_set_flag,
+     .syntax = "proxy_pass_request_body on | off;"},
+    {.name = "client_body_temp_path", .ctx = HSL, ARGS(1, 4),
+     HTTP_FIELD(proxy.client_body_temp_path), .def = "client_body_temp",
+     .set = pt_conf_set_temp_path,
+     .syntax = "client_body_temp_path path [level1 [level2 [level3]]];"},
+    {.name = "resolver", .ctx = HSL, .nginx_ctx = UPSTREAM, ARGS(1, PT_ARGS_MANY),
+     HTTP_SPAN(proxy.resolver.addrs, proxy.resolver.ipv6), .set = pt_conf_set_resolver,
+     .syntax = "resolver address ... [valid=time] [ipv6=on|off];"},
+    {.name = "resolver_timeout", .ctx = HSL, .nginx_ctx = UPSTREAM, ARGS(1, 1),
+     HTTP_FIELD(proxy.resolver.timeout), .def = "30s", .set = pt_conf_set_time,
+     .syntax = "resolver_timeout time;"},
 };
 
 const uint32_t pt_conf_row_count = sizeof(pt_conf_rows) / sizeof(pt_conf_rows[0]);
@@ -213,6 +326,21 @@ const struct pt_conf_row *pt_conf_row_find(const char *name)
             return &pt_conf_rows[i];
     }
     return NULL;
+}
+
+const struct pt_conf_row *pt_conf_row_find_in(const char *name, unsigned ctx)
+{
+    const struct pt_conf_row *first = NULL;
+
+    for (uint32_t i = 0; i < pt_conf_row_count; i++) {
+        if (strcmp(pt_conf_rows[i].name, name) != 0)
+            continue;
+        if (pt_conf_rows[i].ctx & ctx)
+            return &pt_conf_rows[i];
+        if (!first)
+            first = &pt_conf_rows[i];
+    }
+    return first;
 }
 
 uint32_t pt_conf_row_index(const struct pt_conf_row *row)

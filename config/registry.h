@@ -28,6 +28,7 @@ enum pt_conf_target {
     PT_TARGET_NONE = 0, /* the setter stores nothing, or finds its place itself */
     PT_TARGET_MAIN,     /* struct pt_conf_main */
     PT_TARGET_HTTP,     /* struct pt_conf_http_values of the current level */
+    PT_TARGET_UPSTREAM, /* struct pt_conf_upstream of the upstream block being read */
 };
 
 #define PT_ROW_BLOCK 0x01      /* takes a { ... } block instead of ending in ";" */
@@ -66,8 +67,13 @@ struct pt_conf_enum {
 extern const struct pt_conf_row pt_conf_rows[];
 extern const uint32_t pt_conf_row_count;
 
-/* The row named name, or NULL. */
+/* The row named name, or NULL. A name may have a row per context (`server` in http and
+ * in upstream): this gives the first. */
 const struct pt_conf_row *pt_conf_row_find(const char *name);
+
+/* The row named name for a directive written in ctx: the one allowed there, else the
+ * first of that name (whose context check then fails), or NULL. */
+const struct pt_conf_row *pt_conf_row_find_in(const char *name, unsigned ctx);
 
 /* The row's index in pt_conf_rows (its bit in a pt_conf_setmask). */
 uint32_t pt_conf_row_index(const struct pt_conf_row *row);

@@ -55,6 +55,24 @@ PT_SETTER(pt_conf_set_map);
 /* Makes the variables of the map blocks from `from` on (same level) known ahead. */
 int pt_conf_map_declare_ahead(struct pt_conf_load *ld, const struct pt_conf_node *from);
 
+/* upstream.c */
+PT_SETTER(pt_conf_set_upstream);
+PT_SETTER(pt_conf_set_upstream_server);
+PT_SETTER(pt_conf_set_upstream_keepalive);
+PT_SETTER(pt_conf_set_upstream_balancer); /* least_conn, ip_hash, hash */
+PT_SETTER(pt_conf_set_upstream_zone);
+PT_SETTER(pt_conf_set_health_check);
+
+/* setters_proxy.c */
+PT_SETTER(pt_conf_set_proxy_pass);
+PT_SETTER(pt_conf_set_proxy_header);
+PT_SETTER(pt_conf_set_header_names); /* proxy_hide_header, proxy_pass_header */
+PT_SETTER(pt_conf_set_next_upstream);
+PT_SETTER(pt_conf_set_proxy_buffers);
+PT_SETTER(pt_conf_set_busy_buffers);
+PT_SETTER(pt_conf_set_temp_path);
+PT_SETTER(pt_conf_set_resolver);
+
 /* listen.c */
 PT_SETTER(pt_conf_set_listen);
 

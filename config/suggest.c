@@ -16,15 +16,15 @@ static const char *const nginx_names[] = {
     "absolute_redirect", "accept_mutex_delay", "add_after_body",
     "add_before_body", "add_trailer", "addition_types", "allow",
     "api", "break", "chunked_transfer_encoding", "client_body_in_file_only",
-    "client_body_in_single_buffer", "client_body_temp_path", "connection_pool_size",
+    "client_body_in_single_buffer", "connection_pool_size",
     "create_full_put_path", "debug_connection", "debug_points", "deny",
     "devpoll_changes", "devpoll_events", "disable_symlinks", "empty_gif", "env",
     "epoll_events", "eventport_events", "flv",
-    "google_perftools_profiles", "hash", "http2", "http3", "if", "if_modified_since",
-    "ignore_invalid_headers", "internal", "ip_hash", "keepalive",
-    "keepalive_disable", "kqueue_changes", "kqueue_events", "least_conn", "least_time",
+    "google_perftools_profiles", "http2", "http3", "if", "if_modified_since",
+    "ignore_invalid_headers", "internal", "keepalive_disable", "kqueue_changes",
+    "kqueue_events", "least_time",
     "limit_except", "load_module", "lock_file", "log_not_found",
-    "log_subrequest", "match", "max_ranges", "merge_slashes", "min_delete_depth",
+    "log_subrequest", "match", "merge_slashes", "min_delete_depth",
     "msie_padding", "msie_refresh", "ntlm", "output_buffers", "pcre_jit", "port_in_redirect",
     "postpone_output", "protocol", "queue", "random", "random_index", "read_ahead",
     "recursive_error_pages", "request_pool_size", "reset_timedout_connection",
@@ -33,15 +33,16 @@ static const char *const nginx_names[] = {
     "status_zone", "sticky", "sticky_cookie_insert", "stream", "stub_status",
     "subrequest_output_buffer_size", "thread_pool", "timeout", "timer_resolution",
     "underscores_in_headers", "uninitialized_variable_warn",
-    "upstream", "valid_referers", "worker_aio_requests", "worker_cpu_affinity",
-    "worker_priority", "worker_rlimit_core", "working_directory", "zone", "mail", "geo",
+    "valid_referers", "worker_aio_requests", "worker_cpu_affinity",
+    "worker_priority", "worker_rlimit_core", "working_directory", "mail", "geo",
     "server_names_hash_bucket_size", "server_names_hash_max_size", "variables_hash_bucket_size",
     "variables_hash_max_size", "types_hash_bucket_size", "types_hash_max_size",
     "map_hash_bucket_size", "map_hash_max_size", "open_log_file_cache",
     NULL,
 };
 
-/* Families named by their prefix: every proxy_*, ssl_*, gzip* ... directive. */
+/* Families named by their prefix: every proxy_*, ssl_*, gzip* ... directive (but those
+ * with a registry row, and names a typo away from one). */
 static const char *const nginx_prefixes[] = {
     "proxy_", "fastcgi_", "uwsgi_", "scgi_", "grpc_", "memcached_", "ssl", "gzip", "gunzip",
     "limit_req", "limit_conn", "limit_rate", "auth_", "sub_filter", "ssi", "image_filter",
@@ -54,17 +55,28 @@ static const char *const nginx_prefixes[] = {
     NULL,
 };
 
-int pt_conf_nginx_only(const char *name)
+static int nginx_name(const char *name)
 {
     for (const char *const *n = nginx_names; *n; n++) {
         if (strcmp(*n, name) == 0)
             return 1;
     }
+    return 0;
+}
+
+static int nginx_family(const char *name)
+{
     for (const char *const *p = nginx_prefixes; *p; p++) {
         if (strncmp(*p, name, strlen(*p)) == 0)
             return 1;
     }
     return 0;
+}
+
+int pt_conf_nginx_only(const char *name)
+{
+    /* A row is supported, though its family (proxy_*, resolver*) is not all. */
+    return !pt_conf_row_find(name) && (nginx_name(name) || nginx_family(name));
 }
 
 #define MAX_NAME 64
@@ -136,10 +148,11 @@ int pt_conf_fail_unknown(struct pt_conf_load *ld, const struct pt_conf_node *nod
     const char *shown = pt_conf_show(ld, w->text, w->len);
     const char *near;
 
-    if (pt_conf_nginx_only(w->text))
+    near = nearest(w->text, ld->scope->ctx);
+    /* "proxy_pas" is a typo of proxy_pass, not one of the proxy_* portico lacks. */
+    if (nginx_name(w->text) || (nginx_family(w->text) && !near))
         return pt_conf_fail(ld, w, NULL, "\"%s\" is an nginx directive portico does not "
                             "support yet", shown);
-    near = nearest(w->text, ld->scope->ctx);
     if (near)
         return pt_conf_fail(ld, w, NULL, "unknown directive \"%s\", did you mean \"%s\"?",
                             shown, near);

@@ -19,6 +19,11 @@ const char *const pt_conf_known_variables[] = {
     "content_type", "content_length", "status", "body_bytes_sent", "bytes_sent",
     "request_length", "request_time", "time_local", "time_iso8601", "msec", "connection",
     "connection_requests", "pid", "nginx_version", "portico_version", "remote_user",
+    /* the reverse proxy's (proxy/) */
+    "proxy_host", "proxy_port", "proxy_add_x_forwarded_for", "upstream_addr",
+    "upstream_status", "upstream_response_time", "upstream_connect_time",
+    "upstream_header_time", "upstream_bytes_received", "upstream_bytes_sent",
+    "upstream_http_*",
     "1", "2", "3", "4", "5", "6", "7", "8", "9",
     NULL,
 };
@@ -53,8 +58,23 @@ static int is_name_char(char c)
            c == '_';
 }
 
-/* The known name nearest to name, for "did you mean"; NULL when none is close. */
-static const char *nearest_variable(const char *name, uint32_t len)
+/* A closer candidate than *best so far (distance below *best_d, and near enough for the
+ * name's length)? */
+static void consider(const char *buf, uint32_t len, const char *cand, const char **best,
+                     uint32_t *best_d)
+{
+    uint32_t d = pt_conf_distance(buf, cand, 2);
+
+    if (d < *best_d && d <= (len <= 4 ? 1u : 2u)) {
+        *best = cand;
+        *best_d = d;
+    }
+}
+
+/* The known name (a built-in or a map's) nearest to name, for "did you mean"; NULL when
+ * none is close. */
+static const char *nearest_variable(const struct pt_conf_load *ld, const char *name,
+                                    uint32_t len)
 {
     char buf[64];
     const char *best = NULL;
@@ -65,22 +85,18 @@ static const char *nearest_variable(const char *name, uint32_t len)
     memcpy(buf, name, len);
     buf[len] = '\0';
     for (const char *const *v = pt_conf_known_variables; *v; v++) {
-        uint32_t d;
-        if (strchr(*v, '*') || (*v)[1] == '\0')
-            continue;
-        d = pt_conf_distance(buf, *v, 2);
-        if (d < best_d && d <= (len <= 4 ? 1u : 2u)) {
-            best = *v;
-            best_d = d;
-        }
+        if (!strchr(*v, '*') && (*v)[1] != '\0')
+            consider(buf, len, *v, &best, &best_d);
     }
+    for (const struct pt_conf_map *m = ld->cfg->maps; m; m = m->next)
+        consider(buf, len, m->name, &best, &best_d);
     return best;
 }
 
 static int fail_unknown(struct pt_conf_load *ld, const struct pt_conf_word *w,
                         const char *name, uint32_t len)
 {
-    const char *near = nearest_variable(name, len);
+    const char *near = nearest_variable(ld, name, len);
     const char *shown = pt_conf_show(ld, name, len);
 
     if (near)

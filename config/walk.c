@@ -94,16 +94,26 @@ static void *field_of(struct pt_conf_load *ld, const struct pt_conf_row *row)
         return (char *)&ld->cfg->main + row->offset;
     case PT_TARGET_HTTP:
         return ld->scope->http ? (char *)ld->scope->http + row->offset : NULL;
+    case PT_TARGET_UPSTREAM:
+        return ld->scope->upstream ? (char *)ld->scope->upstream + row->offset : NULL;
     }
     return NULL;
 }
 
+static int is_set_here(const struct pt_conf_setmask *set, const struct pt_conf_row *row)
+{
+    uint32_t i = pt_conf_row_index(row);
+
+    return (set->bits[i / 64] >> (i % 64)) & 1;
+}
+
 static int apply(struct pt_conf_load *ld, const struct pt_conf_node *node)
 {
-    const struct pt_conf_row *row = pt_conf_row_find(node->words[0].text);
+    const struct pt_conf_row *row = pt_conf_row_find_in(node->words[0].text, ld->scope->ctx);
 
     if (!row)
         return pt_conf_fail_unknown(ld, node);
+    ld->repeated = (uint8_t)is_set_here(ld->scope->set, row);
     if (check_context(ld, row, node, ld->scope->ctx) != PT_OK ||
         pt_conf_check_shape(ld, row, node) != PT_OK ||
         mark_set(ld, row, node, ld->scope->set) != PT_OK)
@@ -131,6 +141,7 @@ int pt_conf_apply_default(struct pt_conf_load *ld, const struct pt_conf_row *row
     struct pt_conf_node node = {.words = words, .word_count = 1};
     const char *p = row->def;
 
+    ld->repeated = 0;
     while (*p && node.word_count < 4) {
         size_t n = strcspn(p, " ");
         char *w = pt_conf_strdup(ld, p, n);

@@ -150,7 +150,8 @@ static void defaults_parse(void)
             bad++;
     }
     TAP_INT(bad, 0, "every row has a setter and a syntax");
-    TAP_INT(pt_conf_nginx_only("proxy_pass"), 1, "proxy_pass is nginx's");
+    TAP_INT(pt_conf_nginx_only("proxy_cache"), 1, "proxy_cache is nginx's");
+    TAP_INT(pt_conf_nginx_only("proxy_pass"), 0, "proxy_pass is portico's, though proxy_* is not");
     TAP_INT(pt_conf_nginx_only("ssl_certificate"), 1, "ssl_* is nginx's");
     TAP_INT(pt_conf_nginx_only("listen"), 0, "listen is not on the list");
 }
