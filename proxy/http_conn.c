@@ -18,6 +18,7 @@
 #include "core/log.h"
 #include "proxy/access_log.h"
 #include "proxy/http_response.h"
+#include "proxy/proxy.h"
 #include "proxy/request.h"
 #include "proxy/worker.h"
 
@@ -167,7 +168,11 @@ static enum step finish_request(struct pt_http_conn *hc)
     uint8_t keep = r->keep_alive;
     const struct pt_conf_http_values *v = r->values;
 
-    pt_access_log_request(r); /* first: the head's slices are offsets from in.start */
+    /* first: the head's slices are offsets from in.start */
+    if (r->proxy)
+        pt_proxy_log(r);
+    else
+        pt_access_log_request(r);
     hc->requests++;
     hc->in.start += r->pos;
     if (hc->in.start == hc->in.end)
@@ -189,14 +194,59 @@ static enum step finish_request(struct pt_http_conn *hc)
     return STEP_CONTINUE;
 }
 
+/* return 444: logged as nginx does (status 444, nothing sent), then the connection
+ * closes once what earlier pipelined requests queued is out, as nginx's does. */
+static enum step close_unanswered(struct pt_http_conn *hc)
+{
+    pt_access_log_unanswered(hc->req, 444);
+    pt_request_free(hc->req);
+    hc->req = NULL;
+    if (!pt_buf_len(&hc->out) && hc->file.fd < 0)
+        return STEP_CLOSE;
+    hc->state = PT_CONN_FLUSH;
+    hc->after_flush = PT_CONN_CLOSE;
+    return STEP_CONTINUE;
+}
+
 static enum step respond(struct pt_http_conn *hc)
 {
+    int rc;
+
     /* A stop may have begun while the body was read: this response is then the last. */
     if (pt_worker.quitting)
         hc->req->keep_alive = 0;
-    if (pt_request_respond(hc->req) != 0)
+    rc = pt_request_respond(hc->req);
+    if (rc == PT_RESPOND_PROXY) {
+        if (pt_proxy_start(hc->req) != 0)
+            return STEP_CLOSE;
+        hc->state = PT_CONN_PROXY;
+        return STEP_CONTINUE;
+    }
+    if (rc == PT_REQUEST_CLOSE)
+        return close_unanswered(hc);
+    if (rc != 0)
         return STEP_CLOSE;
     return finish_request(hc);
+}
+
+static enum step on_proxy(struct pt_http_conn *hc)
+{
+    struct pt_request *r = hc->req;
+
+    switch (pt_proxy_drive(r->proxy)) {
+    case PT_PROXY_WAIT:
+        return STEP_WAIT;
+    case PT_PROXY_DONE:
+        return finish_request(hc);
+    case PT_PROXY_REDIRECT:
+        /* error_page took the request elsewhere: the content phase runs again */
+        pt_proxy_free(r->proxy);
+        r->proxy = NULL;
+        return respond(hc);
+    default:
+        pt_proxy_log(r);
+        return STEP_CLOSE;
+    }
 }
 
 static int keep_alive_allowed(const struct pt_http_conn *hc, const struct pt_request *r)
@@ -222,6 +272,7 @@ static enum step start_request(struct pt_http_conn *hc)
                                                           "be normalised (bad escape, NUL, above /)"
                                                         : "routing unavailable");
     r->keep_alive = (uint8_t)keep_alive_allowed(hc, r);
+    r->keep_body = r->values->proxy.pass.raw && r->values->proxy.pass_request_body;
     if (h->framing == PT_BODY_LENGTH) {
         if (r->values->client_max_body_size && h->content_length > r->values->client_max_body_size)
             return fail(hc, 413, "Content-Length over client_max_body_size");
@@ -306,6 +357,15 @@ static enum step on_head(struct pt_http_conn *hc)
     }
 }
 
+/* A body byte range kept for proxy_pass. */
+static int keep(struct pt_request *r, const char *data, size_t len)
+{
+    const struct pt_conf_http_values *v = r->values;
+
+    return pt_request_body_append(&r->body, data, len, v->client_body_buffer_size,
+                                  v->proxy.client_body_temp_path);
+}
+
 /* Consumes buffered body bytes; 1 when the body ended, 0 when more must be read, -status
  * on a refusal. */
 static int consume_body(struct pt_http_conn *hc, struct pt_request *r)
@@ -323,6 +383,8 @@ static int consume_body(struct pt_http_conn *hc, struct pt_request *r)
             if (rc == PT_PARSE_ERROR)
                 return -(int)r->chunked.error_status;
             r->body_read += rc == PT_PARSE_DATA ? data.len : 0;
+            if (rc == PT_PARSE_DATA && r->keep_body && keep(r, at + data.off, data.len) != 0)
+                return -500;
             r->pos += (uint32_t)take;
             if (v->client_max_body_size && r->body_read > v->client_max_body_size)
                 return -413;
@@ -330,6 +392,8 @@ static int consume_body(struct pt_http_conn *hc, struct pt_request *r)
                 return 1;
             continue;
         }
+        if (r->keep_body && keep(r, at, take) != 0)
+            return -500;
         r->pos += (uint32_t)take;
         r->body_left -= take;
         r->body_read += take;
@@ -350,8 +414,9 @@ static enum step on_body(struct pt_http_conn *hc)
         if (rc > 0)
             return respond(hc);
         if (rc < 0)
-            return fail(hc, (uint16_t)-rc, rc == -413 ? "body over client_max_body_size"
-                                                   : r->chunked.error_reason);
+            return fail(hc, (uint16_t)-rc, rc == -413   ? "body over client_max_body_size"
+                                           : rc == -500 ? "the body could not be kept"
+                                                        : r->chunked.error_reason);
         hc->in.end = hc->in.start + r->head.head.head_length;
         r->pos = r->head.head.head_length;
         if (pt_buf_room(&hc->in) == 0)
@@ -459,6 +524,14 @@ static void arm_timer(struct pt_http_conn *hc)
     case PT_CONN_FLUSH:
         deadline = pt_now_ms + (uint64_t)v->send_timeout;
         break;
+    case PT_CONN_PROXY:
+        /* the upstream side has its own timers; here only a client that stopped reading */
+        if (!pt_buf_len(&hc->out) || hc->conn.write_ready) {
+            pt_timer_cancel(&pt_worker.reactor.timers, &hc->conn.timer);
+            return;
+        }
+        deadline = pt_now_ms + (uint64_t)v->send_timeout;
+        break;
     default:
         deadline = min_u64(pt_now_ms + (uint64_t)v->lingering_timeout, hc->linger_until_ms);
         break;
@@ -484,6 +557,9 @@ static void drive(struct pt_http_conn *hc)
         case PT_CONN_LINGER:
             s = on_linger(hc);
             break;
+        case PT_CONN_PROXY:
+            s = on_proxy(hc);
+            break;
         default:
             s = STEP_CLOSE;
             break;
@@ -505,6 +581,16 @@ static void on_timer(struct pt_timer *t)
 {
     struct pt_http_conn *hc = CONN_OF_TIMER(t);
 
+    if (hc->state == PT_CONN_PROXY) {
+        if (!pt_proxy_client_timed_out(hc->req->proxy)) {
+            arm_timer(hc);
+            return;
+        }
+        pt_log(PT_LOG_INFO, "client timed out (send_timeout) while sending a proxied response");
+        pt_proxy_log(hc->req);
+        conn_free(hc);
+        return;
+    }
     if ((hc->state == PT_CONN_HEAD && hc->req) || hc->state == PT_CONN_BODY) {
         if (fail(hc, 408, hc->state == PT_CONN_BODY ? "client_body_timeout"
                                                     : "client_header_timeout") == STEP_CONTINUE) {
@@ -526,6 +612,13 @@ static void on_event(struct pt_watch *w, uint32_t events)
 
     pt_conn_note_events(&hc->conn, events);
     idle_leave(hc);
+    if (hc->state == PT_CONN_PROXY && (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
+        pt_proxy_client_gone(hc->req->proxy);
+    drive(hc);
+}
+
+void pt_http_conn_resume(struct pt_http_conn *hc)
+{
     drive(hc);
 }
 

@@ -22,6 +22,7 @@ enum pt_conn_state {
     PT_CONN_BODY,     /* reading the request body before answering */
     PT_CONN_FLUSH,    /* writing out, then going to after_flush */
     PT_CONN_LINGER,   /* write side shut, reading and dropping until EOF or time */
+    PT_CONN_PROXY,    /* the request is with proxy/proxy.h until its response is queued */
     PT_CONN_CLOSE,
 };
 
@@ -48,6 +49,9 @@ struct pt_http_conn {
 /* Takes over an accepted, non-blocking fd. Returns 0 or -errno (the fd is closed). */
 int pt_http_conn_open(int fd, const struct pt_conf_listener *listener,
                       const struct sockaddr *peer, socklen_t peer_len);
+
+/* Runs hc as far as it can go now (proxy/proxy.c calls it on upstream events). */
+void pt_http_conn_resume(struct pt_http_conn *hc);
 
 /* Graceful stop: an idle connection closes at pt_worker.quit_idle_deadline unless a
  * request arrives first (answered with Connection: close). */

@@ -16,6 +16,7 @@
 #include "proxy/http_response.h"
 #include "proxy/http_status.h"
 #include "proxy/location.h"
+#include "proxy/proxy.h"
 #include "proxy/routing.h"
 #include "proxy/server_names.h"
 #include "proxy/static.h"
@@ -84,6 +85,9 @@ void pt_request_free(struct pt_request *r)
         return;
     pt_buf_release(&r->uri_buf);
     pt_buf_release(&r->args_buf);
+    pt_proxy_free(r->proxy);
+    r->proxy = NULL;
+    pt_request_body_release(&r->body);
     if (free_count >= KEEP_FREE) {
         free(r);
         return;
@@ -387,7 +391,7 @@ int pt_request_respond(struct pt_request *r)
         const struct pt_conf_return *lr = ret->code ? ret : &r->values->ret;
         int rc;
         if (lr->code == 444)
-            return -1;
+            return PT_REQUEST_CLOSE;
         if (lr->code && !lr->has_text && lr->code >= 300 &&
             (rc = pt_request_error_page(r, lr->code)) != 0) {
             if (rc == 1)
@@ -396,6 +400,8 @@ int pt_request_respond(struct pt_request *r)
         }
         if (lr->code)
             return respond_return(r, lr);
+        if (r->values->proxy.pass.raw)
+            return PT_RESPOND_PROXY;
         rc = pt_static_respond(r);
         if (rc != PT_STATIC_REDIRECT)
             return rc;

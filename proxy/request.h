@@ -10,8 +10,10 @@
 #include "core/buf.h"
 #include "parser/http.h"
 #include "proxy/regex.h"
+#include "proxy/request_body.h"
 
 struct pt_http_conn;
+struct pt_proxy;
 struct pt_response;
 
 struct pt_request {
@@ -34,6 +36,10 @@ struct pt_request {
      * try_files fallback and error_page clear them); else the head's query. */
     struct pt_buf args_buf;
     uint8_t args_replaced;
+    uint8_t redirected;  /* an internal redirect changed $uri (proxy_pass sends it then) */
+    uint8_t keep_body;   /* the body is kept for proxy_pass (request_body.h) */
+    struct pt_request_body body;
+    struct pt_proxy *proxy; /* proxy_pass's state (proxy/proxy.h), NULL otherwise */
     struct pt_chunked chunked;
     uint8_t body_chunked;
     uint8_t keep_alive;
@@ -70,8 +76,12 @@ const char *pt_request_args(const struct pt_request *r, size_t *len);
  * Returns 0 or -1. */
 int pt_request_set_args(struct pt_request *r, const char *args, size_t len);
 
-/* Runs the content phase: appends the response to hc->out. Returns 0, or -1 when the
- * connection must close without a response (return 444) or memory ran out. */
+/* Runs the content phase: appends the response to hc->out. Returns 0,
+ * PT_REQUEST_CLOSE when the connection must close without a response (return 444: the
+ * caller logs it with that status), or -1 when memory ran out. */
+#define PT_REQUEST_CLOSE 444
+/* ... or PT_RESPOND_PROXY when r's location proxies it (the caller starts proxy/proxy.h). */
+#define PT_RESPOND_PROXY 2
 int pt_request_respond(struct pt_request *r);
 
 /* A response of r's with nginx's defaults for status (and error_page's override). */

@@ -125,6 +125,7 @@ int pt_static_internal_redirect(struct pt_request *r, const char *uri, size_t le
         return -1;
     if (set_uri(r, uri, len) != 0)
         return -1;
+    r->redirected = 1;
     uri = pt_request_uri(r, &ulen);
     r->location = pt_location_find(rt, r->server, uri, ulen, &r->loc_caps);
     r->values = r->location ? &r->location->values : &r->server->values;

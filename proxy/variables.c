@@ -13,6 +13,7 @@
 #include "core/version.h"
 #include "proxy/access_log.h"
 #include "proxy/http_conn.h"
+#include "proxy/proxy_variables.h"
 #include "proxy/request.h"
 #include "proxy/routing.h"
 #include "proxy/worker.h"
@@ -460,6 +461,37 @@ static void append_named_capture(struct out *o, const struct pt_request *r, cons
         append(o, text, (size_t)got);
 }
 
+/* $proxy_add_x_forwarded_for: the client's X-Forwarded-For, ", ", $remote_addr. */
+static void append_forwarded_for(struct out *o, const struct pt_request *r)
+{
+    const char *base = r->hc->in.data + r->hc->in.start;
+    const struct pt_http_head *h = &r->head.head;
+    const struct pt_http_header *f = find_header(base, h->headers, h->header_count,
+                                                 "x_forwarded_for", 15);
+
+    if (f && f->value.len) {
+        append_slice(o, r, f->value);
+        append(o, ", ", 2);
+    }
+    append_addr(o, &r->hc->conn.peer, 0);
+}
+
+static int append_proxy_var(struct out *o, const struct pt_request *r, const char *n,
+                            uint32_t len)
+{
+    char buf[320];
+    long got;
+
+    if (name_is(n, len, "proxy_add_x_forwarded_for")) {
+        append_forwarded_for(o, r);
+        return 1;
+    }
+    got = pt_proxy_variable(r, n, len, buf, sizeof(buf));
+    if (got > 0)
+        append(o, buf, (size_t)got);
+    return got >= 0;
+}
+
 static void append_other(struct out *o, const struct pt_request *r, const char *n, uint32_t len)
 {
     const struct pt_conf_map *m;
@@ -475,7 +507,8 @@ static void append_other(struct out *o, const struct pt_request *r, const char *
     else if (name_is(n, len, "server_name"))
         append(o, r->server->name_count ? r->server->names[0] : "",
                r->server->name_count ? strlen(r->server->names[0]) : 0);
-    else if (append_computed(o, r, n, len) || append_response_var(o, n, len))
+    else if (append_computed(o, r, n, len) || append_response_var(o, n, len) ||
+             append_proxy_var(o, r, n, len))
         return;
     else if (pt_worker.cfg && (m = pt_conf_map_find(pt_worker.cfg, n, len)) != NULL)
         append_map(o, r, m);

@@ -21,6 +21,7 @@
 #include "core/master.h"
 #include "proxy/access_log.h"
 #include "proxy/http_conn.h"
+#include "proxy/upstream_group.h"
 
 struct pt_worker pt_worker;
 
@@ -182,6 +183,7 @@ int pt_worker_run(struct pt_config *cfg, uint32_t slot, const int *fds, uint32_t
     }
     serve();
     pt_access_log_flush(); /* lines still in buffer= are not lost at exit */
+    pt_upstream_groups_free();
     pt_reactor_cleanup(&pt_worker.reactor);
     pt_buf_trim();
     return 0;

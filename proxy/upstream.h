@@ -1,0 +1,62 @@
+/* proxy/upstream.h - a worker's run-time state for the snapshot's upstream groups: each
+ * peer's balancer weights, active request count and passive health (max_fails within
+ * fail_timeout), and the balancers that pick a peer for a request: smooth weighted
+ * round-robin (nginx's), least_conn, ip_hash (nginx's: three octets of IPv4, all of
+ * IPv6) and hash KEY [consistent] (a ketama-style ring).
+ *
+ * State is per worker (what nginx does without a `zone`); a group is built the first time
+ * a request of a snapshot needs it and freed with the snapshot's routing state. Nothing
+ * here does I/O: the proxy (proxy/proxy.c) asks for a peer, connects, and reports back.
+ */
+#ifndef PT_PROXY_UPSTREAM_H
+#define PT_PROXY_UPSTREAM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/config.h"
+
+struct pt_upstream_peer {
+    const struct pt_conf_peer *conf;
+    int64_t current_weight;   /* smooth round-robin */
+    int64_t effective_weight;
+    uint32_t active;          /* requests in flight to it (least_conn) */
+    uint32_t fails;           /* failures counted in the current fail_timeout window */
+    uint64_t window_start_ms; /* when that window began (the first failure in it) */
+    uint64_t down_until_ms;   /* max_fails reached: skipped until then */
+    uint64_t up_since_ms;     /* slow_start: when it came back */
+};
+
+struct pt_upstream {
+    const struct pt_conf_upstream *conf;
+    struct pt_upstream_peer *peers; /* conf->peers, same order */
+    uint32_t peer_count;
+    void *ring;                      /* hash consistent: the ring (upstream.c) */
+    uint32_t rr_next;                /* least_conn ties and ip_hash fallback */
+};
+
+/* What one request has tried so far: a peer is not picked twice for it. */
+#define PT_UPSTREAM_MAX_TRIES 64
+struct pt_upstream_tries {
+    uint64_t tried[4];  /* a bit per peer index, the first 256 peers */
+    uint32_t count;
+};
+
+/* Builds the worker's state for u (calloc'd; weights as configured). NULL: no memory. */
+struct pt_upstream *pt_upstream_new(const struct pt_conf_upstream *u);
+void pt_upstream_free(struct pt_upstream *up);
+
+/* Picks a peer for a request: key is the client address bytes for ip_hash (4 for IPv4,
+ * 16 for IPv6), the evaluated KEY for hash, ignored otherwise. Skips peers that are down
+ * (`down`, or failed max_fails times within fail_timeout until fail_timeout passes) and
+ * peers in *tries; backups only when no primary is usable. Marks the pick in *tries and
+ * counts it active. Returns the peer index, or -1 when none is usable (the caller
+ * answers 502). */
+int pt_upstream_pick(struct pt_upstream *up, const void *key, size_t key_len,
+                     struct pt_upstream_tries *tries, uint64_t now_ms);
+
+/* The request to peer i ended: failed says whether it counts towards max_fails (an
+ * error, a timeout, or a status proxy_next_upstream names). Ends it being active. */
+void pt_upstream_done(struct pt_upstream *up, uint32_t i, int failed, uint64_t now_ms);
+
+#endif
