@@ -48,10 +48,52 @@ int pt_reactor_del(struct pt_reactor *r, struct pt_watch *w)
     return control(r, EPOLL_CTL_DEL, w, 0);
 }
 
+void pt_reactor_post(struct pt_reactor *r, struct pt_watch *w)
+{
+    if (w->posted)
+        return;
+    w->posted = 1;
+    w->posted_next = r->posted;
+    r->posted = w;
+}
+
+static int unlink_from(struct pt_watch **list, struct pt_watch *w)
+{
+    for (struct pt_watch **at = list; *at; at = &(*at)->posted_next) {
+        if (*at == w) {
+            *at = w->posted_next;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+void pt_reactor_unpost(struct pt_reactor *r, struct pt_watch *w)
+{
+    if (w->posted && !unlink_from(&r->posted, w))
+        unlink_from(&r->running, w);
+    w->posted = 0;
+}
+
+/* Runs what was posted before now; what they post again waits for the next turn. The
+ * ones still to run stay on r->running, where pt_reactor_unpost finds a watch whose owner
+ * another callback freed. */
+static void run_posted(struct pt_reactor *r)
+{
+    r->running = r->posted;
+    r->posted = NULL;
+    while (r->running) {
+        struct pt_watch *w = r->running;
+        r->running = w->posted_next;
+        w->posted = 0;
+        w->cb(w, 0);
+    }
+}
+
 int pt_reactor_turn(struct pt_reactor *r)
 {
     struct epoll_event events[PT_REACTOR_BATCH];
-    int timeout = pt_timers_wait_ms(&r->timers, pt_now_ms);
+    int timeout = r->posted ? 0 : pt_timers_wait_ms(&r->timers, pt_now_ms);
     int n = epoll_pwait(r->epfd, events, PT_REACTOR_BATCH, timeout, r->wait_mask);
     int err = errno;
 
@@ -63,5 +105,6 @@ int pt_reactor_turn(struct pt_reactor *r)
         w->cb(w, events[i].events);
     }
     pt_timers_run(&r->timers, pt_now_ms);
+    run_posted(r);
     return n;
 }

@@ -22,6 +22,8 @@ typedef void (*pt_watch_cb)(struct pt_watch *w, uint32_t events);
 struct pt_watch {
     int fd;
     pt_watch_cb cb;
+    struct pt_watch *posted_next; /* on the reactor's posted list */
+    uint8_t posted;
 };
 
 #define PT_REACTOR_BATCH 512
@@ -29,6 +31,8 @@ struct pt_watch {
 struct pt_reactor {
     int epfd;
     struct pt_timers timers;
+    struct pt_watch *posted;  /* called again next turn, without waiting for an event */
+    struct pt_watch *running; /* the posted ones this turn has yet to call */
     const sigset_t *wait_mask; /* passed to epoll_pwait; NULL for the current mask */
 };
 
@@ -45,6 +49,13 @@ int pt_reactor_add_level(struct pt_reactor *r, struct pt_watch *w, uint32_t even
 
 /* Removes w->fd; needed only for an fd that stays open (closing one removes it). */
 int pt_reactor_del(struct pt_reactor *r, struct pt_watch *w);
+
+/* Calls w->cb(w, 0) in the next turn, after that turn's events, without waiting: an owner
+ * that stopped to let others run (sendfile_max_chunk) while its socket is still ready,
+ * which edge-triggered epoll would not report again. */
+void pt_reactor_post(struct pt_reactor *r, struct pt_watch *w);
+/* Takes w off the posted list (its owner is going away). */
+void pt_reactor_unpost(struct pt_reactor *r, struct pt_watch *w);
 
 /* One turn. Returns the number of events dispatched, or -errno (-EINTR when a signal
  * arrived: the caller checks its flags and turns again). */

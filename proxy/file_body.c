@@ -81,10 +81,15 @@ static size_t chunk(const struct pt_file_body *fb)
     return n > (1u << 30) ? (1u << 30) : (size_t)n;
 }
 
-/* sendfile until the socket is full or the body is sent. */
+/* sendfile until the socket is full, the body is sent, or sendfile_max_chunk bytes left
+ * in this call (nginx's limit: one fast client must not keep the worker to itself). */
 static int write_sendfile(struct pt_file_body *fb, struct pt_conn *c)
 {
+    uint64_t sent = 0;
+
     while (fb->slice) {
+        if (fb->max_chunk && sent >= fb->max_chunk)
+            return PT_FILE_BODY_YIELD;
         ssize_t n;
         if (!c->write_ready)
             return 0;
@@ -99,6 +104,7 @@ static int write_sendfile(struct pt_file_body *fb, struct pt_conn *c)
             return -EIO;
         fb->slice -= (uint64_t)n;
         fb->remaining -= (uint64_t)n;
+        sent += (uint64_t)n;
     }
     return 1;
 }

@@ -43,7 +43,10 @@ void pt_file_body_slice(struct pt_file_body *fb, uint64_t offset, uint64_t len);
 void pt_file_body_multipart(struct pt_file_body *fb, struct pt_multipart *m);
 
 /* Writes what the socket takes. Returns 1 when the body is all sent, 0 when the socket
- * is full (c->write_ready cleared), or -errno on a failure of the socket or the file. */
+ * is full (c->write_ready cleared), PT_FILE_BODY_YIELD after sendfile_max_chunk bytes
+ * went out in this call (the socket may still take more: the caller lets other
+ * connections run, then calls again), or -errno on a failure of the socket or the file. */
+#define PT_FILE_BODY_YIELD 2
 int pt_file_body_write(struct pt_file_body *fb, struct pt_conn *c);
 
 /* Releases the fd, the buffer and the parts, and uncorks; safe on a cleared body. */

@@ -68,6 +68,7 @@ static void conn_free(struct pt_http_conn *hc)
 {
     idle_leave(hc);
     pt_timer_cancel(&pt_worker.reactor.timers, &hc->conn.timer);
+    pt_reactor_unpost(&pt_worker.reactor, &hc->conn.watch);
     pt_request_free(hc->req);
     pt_buf_release(&hc->in);
     pt_buf_release(&hc->out);
@@ -465,6 +466,10 @@ static enum step on_flush(struct pt_http_conn *hc)
     }
     if (hc->file.fd >= 0) {
         int rc = pt_file_body_write(&hc->file, &hc->conn);
+        if (rc == PT_FILE_BODY_YIELD) { /* the others' turn; this one goes on next turn */
+            pt_reactor_post(&pt_worker.reactor, &hc->conn.watch);
+            return STEP_WAIT;
+        }
         if (rc == 0)
             return STEP_WAIT;
         if (rc < 0)
