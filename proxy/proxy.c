@@ -233,6 +233,7 @@ static enum pt_proxy_step attempt_failed(struct pt_proxy *p, enum proxy_fault f,
         return STEP_ON;
     }
     log_fault(p, f, err, what);
+    p->fail_status = f == F_TIMEOUT ? 504 : 502;
     note_status(p, f == F_TIMEOUT ? "504" : "502");
     if (p->peer >= 0)
         pt_upstream_done(p->g->balancer, (uint32_t)p->peer, 1, pt_now_ms);
@@ -281,7 +282,8 @@ static enum pt_proxy_step step_connect(struct pt_proxy *p)
             if (p->attempts == 0)
                 pt_log(PT_LOG_ERR, "no live upstreams while connecting to upstream \"%s\"",
                        p->g->conf->name);
-            return answer_error(p, 502);
+            /* after failed attempts, the last one's status (nginx: 504 after a timeout) */
+            return answer_error(p, p->fail_status ? p->fail_status : 502);
         }
         p->uc = pt_upstream_conn_reuse(p->g, (uint32_t)p->peer, p, on_upstream_event,
                                        on_upstream_timer);

@@ -66,6 +66,7 @@ struct pt_proxy {
     uint8_t own_page;             /* portico answered (502, 504, error_page): logged from out */
     uint8_t timed_out;            /* the upstream connection's timer fired */
     uint16_t status;              /* the upstream's status */
+    uint16_t fail_status;         /* 502 or 504: what the last failed attempt answers */
     uint32_t limit;               /* response bytes held for the client at most */
     uint64_t client_head_len;     /* bytes of the head queued for the client */
     uint64_t client_body_bytes;   /* body bytes queued for the client */

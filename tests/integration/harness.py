@@ -433,7 +433,8 @@ REASONS = {100: "Continue", 200: "OK", 204: "No Content", 301: "Moved Permanentl
            302: "Moved Temporarily", 400: "Bad Request", 404: "Not Found",
            408: "Request Time-out", 413: "Request Entity Too Large",
            414: "Request-URI Too Large", 431: "Request Header Fields Too Large",
-           501: "Not Implemented", 505: "HTTP Version Not Supported"}
+           501: "Not Implemented", 502: "Bad Gateway", 503: "Service Temporarily Unavailable",
+           504: "Gateway Time-out", 505: "HTTP Version Not Supported"}
 
 
 def error_page(code):
