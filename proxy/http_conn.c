@@ -259,6 +259,17 @@ static int keep_alive_allowed(const struct pt_http_conn *hc, const struct pt_req
            pt_now_ms - hc->started_ms < (uint64_t)v->keepalive_time;
 }
 
+/* proxy_request_buffering off: the body goes upstream as it comes, where the request is
+ * proxied (not answered by a return first) and can be framed for the upstream (a chunked
+ * body needs HTTP/1.1 there). */
+static int streams_body(const struct pt_request *r)
+{
+    const struct pt_conf_proxy *pc = &r->values->proxy;
+
+    return r->keep_body && !pc->request_buffering && !r->server->values.ret.code &&
+           !r->values->ret.code && (!r->body_chunked || pc->http_version == 11);
+}
+
 /* A head is complete: route it, decide persistence, then read its body or answer. */
 static enum step start_request(struct pt_http_conn *hc)
 {
@@ -284,6 +295,14 @@ static enum step start_request(struct pt_http_conn *hc)
     }
     if (r->body_left == 0 && !r->body_chunked)
         return respond(hc);
+    if (streams_body(r)) {
+        r->keep_body = 0;
+        r->stream_body = 1;
+        if ((h->flags & PT_HTTP_EXPECT_CONTINUE) && pt_buf_len(&hc->in) <= r->pos &&
+            pt_response_append_continue(&hc->out) != 0)
+            return STEP_CLOSE;
+        return respond(hc);
+    }
     hc->state = PT_CONN_BODY;
     if ((h->flags & PT_HTTP_EXPECT_CONTINUE) && pt_buf_len(&hc->in) <= r->pos) {
         if (pt_response_append_continue(&hc->out) != 0)

@@ -32,7 +32,7 @@ static const struct pt_conf_proxy *conf_of(const struct pt_proxy *p)
 }
 
 /* pt_proxy_drive's steps return this to go on with the next state at once. */
-#define STEP_ON ((enum pt_proxy_step)100)
+#define STEP_ON ((enum pt_proxy_step)PT_PROXY_STEP_ON)
 
 static void on_upstream_event(void *owner, uint32_t events);
 static void on_upstream_timer(void *owner);
@@ -197,6 +197,8 @@ static int may_try_next(const struct pt_proxy *p, uint32_t condition)
     if (pc->next_upstream_timeout &&
         pt_now_ms - p->info.start_ms >= (uint64_t)pc->next_upstream_timeout)
         return 0;
+    if (p->body_streamed) /* what went is gone from the client's buffer */
+        return 0;
     return !p->sent_any || idempotent(p->r) || (pc->next_upstream & PT_NEXT_NON_IDEMPOTENT);
 }
 
@@ -218,7 +220,8 @@ static void log_fault(const struct pt_proxy *p, enum proxy_fault f, int err, con
 static enum pt_proxy_step attempt_failed(struct pt_proxy *p, enum proxy_fault f, int err,
                                          const char *what)
 {
-    int stale = p->uc && p->uc->reused && !p->got_bytes && f == F_ERROR && !p->stale_retried;
+    int stale = p->uc && p->uc->reused && !p->got_bytes && f == F_ERROR && !p->stale_retried &&
+                !p->body_streamed;
 
     drop_connection(p, 0);
     if (stale) {
@@ -259,12 +262,21 @@ static int build_request(struct pt_proxy *p)
     const struct pt_conf_proxy *pc = conf_of(p);
     int keep = p->g->conf->keepalive > 0 && pc->http_version == 11;
 
+    enum pt_proxy_body body = PT_PROXY_BODY_NONE;
+    uint64_t len = r->body.len;
+
     p->head_out.start = p->head_out.end = 0;
     p->body_sent = 0;
     p->sent_any = 0;
     if (p->head_out.data == NULL && pt_buf_alloc(&p->head_out, 1024) != 0)
         return -1;
-    return pt_proxy_request_head(r, keep, pc->pass_request_body, r->body.len, &p->head_out);
+    if (pc->pass_request_body && r->stream_body) {
+        body = r->body_chunked ? PT_PROXY_BODY_CHUNKED : PT_PROXY_BODY_LENGTH;
+        len = r->head.head.content_length;
+    } else if (pc->pass_request_body && (len || r->head.head.framing != PT_BODY_NONE)) {
+        body = PT_PROXY_BODY_LENGTH;
+    }
+    return pt_proxy_request_head(r, keep, body, len, &p->head_out);
 }
 
 static enum pt_proxy_step step_connect(struct pt_proxy *p)
@@ -361,6 +373,12 @@ static enum pt_proxy_step step_send(struct pt_proxy *p)
                                                                    : pt_buf_len(&p->head_out);
         p->head_out.start += from_head;
         p->body_sent += (uint64_t)n - from_head;
+    }
+    if (p->r->stream_body && conf_of(p)->pass_request_body) {
+        int st = pt_proxy_stream_body(p);
+        if (st != PT_PROXY_STEP_ON)
+            return st == -1 ? attempt_failed(p, F_ERROR, 0, "writev() failed")
+                            : (enum pt_proxy_step)st;
     }
     p->state = P_HEAD;
     arm(p, conf_of(p)->read_timeout);
@@ -564,6 +582,12 @@ static void on_upstream_timer(void *owner)
 static enum pt_proxy_step on_timeout(struct pt_proxy *p)
 {
     p->timed_out = 0;
+    if (p->state == P_SEND && p->waiting_client) { /* client_body_timeout, as nginx: 408 */
+        pt_log(PT_LOG_INFO, "client timed out while sending the request body upstream");
+        drop_connection(p, 0);
+        p->r->keep_alive = 0;
+        return answer_error(p, 408);
+    }
     if (p->state == P_BODY || p->state == P_TUNNEL) {
         log_fault(p, F_TIMEOUT, 0, NULL);
         pt_proxy_finish(p, 0);

@@ -167,7 +167,7 @@ static int put_client_headers(const struct pt_request *r, const struct pt_conf_p
     return 0;
 }
 
-int pt_proxy_request_head(const struct pt_request *r, int keep, int send_body,
+int pt_proxy_request_head(const struct pt_request *r, int keep, enum pt_proxy_body body,
                           uint64_t body_len, struct pt_buf *x)
 {
     const struct pt_conf_proxy *pc = &r->values->proxy;
@@ -181,7 +181,9 @@ int pt_proxy_request_head(const struct pt_request *r, int keep, int send_body,
         return -1;
     if (pc->pass_request_headers && put_client_headers(r, pc, base, x))
         return -1;
-    if (send_body && (body_len > 0 || r->head.head.framing != PT_BODY_NONE) &&
+    if (body == PT_PROXY_BODY_CHUNKED && PT_HEADER_LIT(x, "Transfer-Encoding: chunked\r\n"))
+        return -1;
+    if (body == PT_PROXY_BODY_LENGTH &&
         (PT_HEADER_LIT(x, "Content-Length: ") ||
          pt_header_addf(x, "%llu\r\n", (unsigned long long)body_len)))
         return -1;

@@ -49,6 +49,11 @@ struct pt_proxy {
     struct pt_buf head_out;       /* the request head; head_out.start: bytes sent */
     uint64_t body_sent;
     uint8_t sent_any;             /* a request byte left on this attempt */
+    /* a body streamed as it arrives (proxy_request_buffering off): proxy_body.c */
+    uint64_t span_left;           /* bytes of the client's framing checked, not yet sent */
+    uint8_t body_done;            /* the client's body ended (checked up to its end) */
+    uint8_t body_streamed;        /* some went upstream: the request cannot be sent again */
+    uint8_t waiting_client;       /* the timer runs for the client's next body bytes */
     /* the response */
     struct pt_buf in;             /* upstream bytes while the head is read */
     struct pt_http_response resp;
@@ -75,6 +80,11 @@ struct pt_proxy {
     uint8_t client_eof, upstream_eof;
     struct pt_proxy_info info;
 };
+
+/* proxy_body.c: a step of streaming the client's body upstream; STEP_ON-like 100 when
+ * the body is all sent, else a pt_proxy_step. */
+#define PT_PROXY_STEP_ON 100
+int pt_proxy_stream_body(struct pt_proxy *p);
 
 /* proxy_relay.c */
 int pt_proxy_relay_begin(struct pt_proxy *p, const char *body, size_t len);

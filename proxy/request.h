@@ -38,6 +38,7 @@ struct pt_request {
     uint8_t args_replaced;
     uint8_t redirected;  /* an internal redirect changed $uri (proxy_pass sends it then) */
     uint8_t keep_body;   /* the body is kept for proxy_pass (request_body.h) */
+    uint8_t stream_body; /* ... or streamed upstream as it comes (request_buffering off) */
     struct pt_request_body body;
     struct pt_proxy *proxy; /* proxy_pass's state (proxy/proxy.h), NULL otherwise */
     struct pt_chunked chunked;
