@@ -62,6 +62,31 @@ const struct pt_proxy_info *pt_proxy_info(const struct pt_request *r)
     return r->proxy ? &r->proxy->info : NULL;
 }
 
+const char *pt_proxy_upstream_header(const struct pt_request *r, const char *name,
+                                     size_t len, size_t *value_len)
+{
+    const struct pt_proxy *p = r->proxy;
+    const char *base;
+
+    if (p == NULL || !p->status || p->in.data == NULL || p->own_page)
+        return NULL;
+    base = p->in.data + p->in.start;
+    for (uint16_t i = 0; i < p->resp.head.header_count; i++) {
+        const struct pt_http_header *h = &p->resp.head.headers[i];
+        const char *n = base + h->name.off;
+        size_t k = 0;
+        if (h->name.len != len)
+            continue;
+        while (k < len && (n[k] | 0x20) == ((name[k] == '_' ? '-' : name[k]) | 0x20))
+            k++;
+        if (k == len) {
+            *value_len = h->value.len;
+            return base + h->value.off;
+        }
+    }
+    return NULL;
+}
+
 void pt_proxy_log(struct pt_request *r)
 {
     struct pt_proxy *p = r->proxy;

@@ -19,6 +19,7 @@
 #ifndef PT_PROXY_PROXY_H
 #define PT_PROXY_PROXY_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct pt_request;
@@ -70,5 +71,10 @@ struct pt_proxy_info {
     uint64_t bytes_received, bytes_sent;
 };
 const struct pt_proxy_info *pt_proxy_info(const struct pt_request *r);
+
+/* $upstream_http_NAME: the value of header name (underscores match dashes, any case)
+ * in the upstream's response, or NULL. */
+const char *pt_proxy_upstream_header(const struct pt_request *r, const char *name,
+                                     size_t len, size_t *value_len);
 
 #endif

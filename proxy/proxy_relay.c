@@ -166,7 +166,7 @@ int pt_proxy_relay_begin(struct pt_proxy *p, const char *body, size_t len)
     p->client_head_len = out->end - mark;
     p->started = 1;
     rc = take_early_body(p, body, len);
-    pt_buf_release(&p->in); /* the head's slices are not needed past here */
+    /* p->in keeps the upstream's head for $upstream_http_NAME; bodies go through out */
     if (rc < 0)
         return -1;
     if (p->framing == PT_OUT_UPGRADE) {

@@ -64,6 +64,11 @@ long pt_proxy_variable(const struct pt_request *r, const char *n, uint32_t len, 
     in = pt_proxy_info(r);
     if (in == NULL)
         return 0;
+    if (len > 14 && memcmp(n, "upstream_http_", 14) == 0) {
+        size_t vlen;
+        const char *v = pt_proxy_upstream_header(r, n + 14, len - 14, &vlen);
+        return v ? put_text(buf, cap, v, vlen) : 0;
+    }
     if (is(n, len, "upstream_addr"))
         return put_text(buf, cap, in->addrs, strlen(in->addrs));
     if (is(n, len, "upstream_status"))

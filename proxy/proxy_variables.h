@@ -8,8 +8,8 @@
 struct pt_request;
 
 /* The value of $NAME (n, len without '$') into buf: its length (0 for empty), or -1 when
- * NAME is not one of the proxy's ($proxy_host, $proxy_port, $upstream_*; $upstream_http_*
- * is not computed yet and is empty). */
+ * NAME is not one of the proxy's ($proxy_host, $proxy_port, $upstream_*: a value longer
+ * than cap is cut). */
 long pt_proxy_variable(const struct pt_request *r, const char *n, uint32_t len, char *buf,
                        size_t cap);
 

@@ -18,7 +18,7 @@ from harness import IS_NGINX, Client, Server, Tap, error_page, get, one
 t = Tap()
 
 HTTP = r"""
-    log_format up '$status $upstream_status $upstream_addr $request_uri';
+    log_format up '$status $upstream_status $upstream_addr $request_uri $upstream_http_x_backend';
     access_log {dir}/up.log up;
     upstream app {
         server 127.0.0.1:{b1};
@@ -279,7 +279,7 @@ def test_cut_body():
 def test_log_variables():
     req("/logged?a=1")
     req("/dead/logged")
-    want = [f"200 200 127.0.0.1:{b1.port} /logged?a=1", "502 502 127.0.0.1:"]
+    want = [f"200 200 127.0.0.1:{b1.port} /logged?a=1 b1", "502 502 127.0.0.1:"]
     ok = False
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline and not ok:
@@ -288,9 +288,10 @@ def test_log_variables():
         except OSError:
             lines = []
         ok = any(want[0] == ln for ln in lines) and any(
-            ln.startswith(want[1]) and ln.endswith("/dead/logged") for ln in lines)
+            ln.startswith(want[1]) and ln.endswith("/dead/logged -") for ln in lines)
         time.sleep(0.02)
-    t.ok(ok, "$upstream_status and $upstream_addr in the access log", lines[-5:])
+    t.ok(ok, "$upstream_status, $upstream_addr, $upstream_http_NAME in the access log",
+         lines[-5:])
 
 
 t.run(start, test_pass_through, test_request_line_and_uri, test_headers_sent,
