@@ -14,52 +14,19 @@
 #include <strings.h>
 
 #include "proxy/header_additions.h"
+#include "proxy/hop_by_hop.h"
 #include "proxy/http_conn.h"
 #include "proxy/request.h"
 #include "proxy/variables.h"
 
 #define ADD(x, s, n) pt_header_add((x), (s), (n))
 
-static int name_is(const char *a, size_t alen, const char *lit)
+/* Hop-by-hop fields and those portico writes itself (Host, Content-Length) or answered
+ * (Expect): never copied from the client. */
+static int not_copied(const char *n, size_t len)
 {
-    return alen == strlen(lit) && strncasecmp(a, lit, alen) == 0;
-}
-
-/* Hop-by-hop (RFC 9110 section 7.6.1) and what portico recomputes: never copied. */
-static int hop_by_hop(const char *n, size_t len)
-{
-    return name_is(n, len, "connection") || name_is(n, len, "keep-alive") ||
-           name_is(n, len, "te") || name_is(n, len, "trailer") ||
-           name_is(n, len, "transfer-encoding") || name_is(n, len, "upgrade") ||
-           name_is(n, len, "host") || name_is(n, len, "content-length") ||
-           name_is(n, len, "expect") || (len >= 6 && strncasecmp(n, "proxy-", 6) == 0);
-}
-
-/* Whether a Connection header of the client's lists name (those are hop-by-hop too);
- * conn_first: the index of the first Connection line, -1 for none. */
-static int named_by_connection(const struct pt_request *r, const char *base, int conn_first,
-                               const char *name, size_t len)
-{
-    const struct pt_http_head *h = &r->head.head;
-
-    for (int i = conn_first; i >= 0 && i < h->header_count; i++) {
-        const struct pt_http_header *c = &h->headers[i];
-        const char *v = base + c->value.off, *end = v + c->value.len;
-        if (!name_is(base + c->name.off, c->name.len, "connection"))
-            continue;
-        while (v < end) {
-            const char *comma = memchr(v, ',', (size_t)(end - v));
-            const char *stop = comma ? comma : end, *e = stop;
-            while (v < stop && (*v == ' ' || *v == '\t'))
-                v++;
-            while (e > v && (e[-1] == ' ' || e[-1] == '\t'))
-                e--;
-            if ((size_t)(e - v) == len && strncasecmp(v, name, len) == 0)
-                return 1;
-            v = comma ? comma + 1 : end;
-        }
-    }
-    return 0;
+    return pt_hop_by_hop(n, len, 0) || pt_field_is(n, len, "host") ||
+           pt_field_is(n, len, "content-length") || pt_field_is(n, len, "expect");
 }
 
 static int set_by_location(const struct pt_conf_proxy *pc, const char *name, size_t len)
@@ -148,17 +115,13 @@ static int put_client_headers(const struct pt_request *r, const struct pt_conf_p
                               const char *base, struct pt_buf *x)
 {
     const struct pt_http_head *h = &r->head.head;
-    int conn_first = -1;
+    int conn_first = pt_connection_first(h, base);
 
-    for (uint16_t i = 0; i < h->header_count && conn_first < 0; i++) {
-        if (name_is(base + h->headers[i].name.off, h->headers[i].name.len, "connection"))
-            conn_first = i;
-    }
     for (uint16_t i = 0; i < h->header_count; i++) {
         const struct pt_http_header *c = &h->headers[i];
         const char *n = base + c->name.off;
-        if (hop_by_hop(n, c->name.len) || set_by_location(pc, n, c->name.len) ||
-            (conn_first >= 0 && named_by_connection(r, base, conn_first, n, c->name.len)))
+        if (not_copied(n, c->name.len) || set_by_location(pc, n, c->name.len) ||
+            (conn_first >= 0 && pt_connection_names(h, base, conn_first, n, c->name.len)))
             continue;
         if (ADD(x, n, c->name.len) || ADD(x, ": ", 2) ||
             ADD(x, base + c->value.off, c->value.len) || ADD(x, "\r\n", 2))

@@ -15,15 +15,11 @@
 #include "core/clock.h"
 #include "core/version.h"
 #include "proxy/header_additions.h"
+#include "proxy/hop_by_hop.h"
 #include "proxy/http_status.h"
 #include "proxy/request.h"
 
 #define ADD(x, s, n) pt_header_add((x), (s), (n))
-
-static int name_is(const char *a, size_t alen, const char *lit)
-{
-    return alen == strlen(lit) && strncasecmp(a, lit, alen) == 0;
-}
 
 static int in_list(const struct pt_conf_names *l, const char *n, size_t len)
 {
@@ -34,47 +30,15 @@ static int in_list(const struct pt_conf_names *l, const char *n, size_t len)
     return 0;
 }
 
-static int hop_by_hop(const char *n, size_t len, int upgrade)
-{
-    return name_is(n, len, "connection") || name_is(n, len, "keep-alive") ||
-           name_is(n, len, "te") || name_is(n, len, "trailer") ||
-           name_is(n, len, "transfer-encoding") || (!upgrade && name_is(n, len, "upgrade")) ||
-           (len >= 6 && strncasecmp(n, "proxy-", 6) == 0);
-}
-
 /* nginx's proxy_hide_header defaults, which proxy_pass_header can undo. */
 static int hidden(const struct pt_conf_proxy *pc, const char *n, size_t len)
 {
-    int by_default = name_is(n, len, "date") || name_is(n, len, "server") ||
-                     name_is(n, len, "x-pad") || (len >= 8 && strncasecmp(n, "x-accel-", 8) == 0);
+    int by_default = pt_field_is(n, len, "date") || pt_field_is(n, len, "server") ||
+                     pt_field_is(n, len, "x-pad") || (len >= 8 && strncasecmp(n, "x-accel-", 8) == 0);
 
     if (by_default)
         return !in_list(&pc->pass_header, n, len);
     return in_list(&pc->hide_header, n, len);
-}
-
-/* Whether the upstream's Connection header lists n. */
-static int named_by_connection(const struct pt_http_response *resp, const char *base,
-                               const char *n, size_t len)
-{
-    for (uint16_t i = 0; i < resp->head.header_count; i++) {
-        const struct pt_http_header *h = &resp->head.headers[i];
-        const char *v = base + h->value.off, *end = v + h->value.len;
-        if (!name_is(base + h->name.off, h->name.len, "connection"))
-            continue;
-        while (v < end) {
-            const char *comma = memchr(v, ',', (size_t)(end - v));
-            const char *stop = comma ? comma : end, *e = stop;
-            while (v < stop && (*v == ' ' || *v == '\t'))
-                v++;
-            while (e > v && (e[-1] == ' ' || e[-1] == '\t'))
-                e--;
-            if ((size_t)(e - v) == len && strncasecmp(v, n, len) == 0)
-                return 1;
-            v = comma ? comma + 1 : end;
-        }
-    }
-    return 0;
 }
 
 static int put_status_line(const struct pt_http_response *resp, const char *base,
@@ -113,11 +77,14 @@ static int put_upstream_lines(const struct pt_conf_proxy *pc,
                               const struct pt_http_response *resp, const char *base,
                               int upgrade, struct pt_buf *x)
 {
+    int conn_first = pt_connection_first(&resp->head, base);
+
     for (uint16_t i = 0; i < resp->head.header_count; i++) {
         const struct pt_http_header *h = &resp->head.headers[i];
         const char *n = base + h->name.off;
-        if (hop_by_hop(n, h->name.len, upgrade) || hidden(pc, n, h->name.len) ||
-            named_by_connection(resp, base, n, h->name.len))
+        if (pt_hop_by_hop(n, h->name.len, upgrade) || hidden(pc, n, h->name.len) ||
+            (conn_first >= 0 &&
+             pt_connection_names(&resp->head, base, conn_first, n, h->name.len)))
             continue;
         if (ADD(x, n, h->name.len) || ADD(x, ": ", 2) ||
             ADD(x, base + h->value.off, h->value.len) || ADD(x, "\r\n", 2))
