@@ -2,6 +2,7 @@
 #include "core/reactor.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -18,8 +19,27 @@ int pt_reactor_init(struct pt_reactor *r, const sigset_t *wait_mask)
     return 0;
 }
 
+static void free_graves(struct pt_reactor *r)
+{
+    while (r->graves) {
+        struct pt_watch *w = r->graves;
+        r->graves = w->grave_next;
+        free(w->grave_owner);
+    }
+}
+
+void pt_reactor_bury(struct pt_reactor *r, struct pt_watch *w, void *owner)
+{
+    pt_reactor_unpost(r, w);
+    w->fd = -1;
+    w->grave_owner = owner;
+    w->grave_next = r->graves;
+    r->graves = w;
+}
+
 void pt_reactor_cleanup(struct pt_reactor *r)
 {
+    free_graves(r);
     if (r->epfd >= 0)
         close(r->epfd);
     r->epfd = -1;
@@ -102,9 +122,11 @@ int pt_reactor_turn(struct pt_reactor *r)
         return -err;
     for (int i = 0; i < n; i++) {
         struct pt_watch *w = events[i].data.ptr;
-        w->cb(w, events[i].events);
+        if (w->fd >= 0) /* closed by an earlier callback of this batch: buried, not freed */
+            w->cb(w, events[i].events);
     }
     pt_timers_run(&r->timers, pt_now_ms);
     run_posted(r);
+    free_graves(r);
     return n;
 }

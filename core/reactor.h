@@ -24,6 +24,8 @@ struct pt_watch {
     pt_watch_cb cb;
     struct pt_watch *posted_next; /* on the reactor's posted list */
     uint8_t posted;
+    struct pt_watch *grave_next;  /* buried: its owner is freed at the end of the turn */
+    void *grave_owner;
 };
 
 #define PT_REACTOR_BATCH 512
@@ -33,6 +35,7 @@ struct pt_reactor {
     struct pt_timers timers;
     struct pt_watch *posted;  /* called again next turn, without waiting for an event */
     struct pt_watch *running; /* the posted ones this turn has yet to call */
+    struct pt_watch *graves;  /* closed watches whose owners are freed after the turn */
     const sigset_t *wait_mask; /* passed to epoll_pwait; NULL for the current mask */
 };
 
@@ -56,6 +59,11 @@ int pt_reactor_del(struct pt_reactor *r, struct pt_watch *w);
 void pt_reactor_post(struct pt_reactor *r, struct pt_watch *w);
 /* Takes w off the posted list (its owner is going away). */
 void pt_reactor_unpost(struct pt_reactor *r, struct pt_watch *w);
+
+/* Frees owner (which embeds w, whose fd is closed: -1) once the turn is over. A turn's
+ * batch may still hold an event for w: it is skipped, and must find w's memory intact.
+ * Owners of watches free them this way, never with free() during a turn. */
+void pt_reactor_bury(struct pt_reactor *r, struct pt_watch *w, void *owner);
 
 /* One turn. Returns the number of events dispatched, or -errno (-EINTR when a signal
  * arrived: the caller checks its flags and turns again). */

@@ -68,13 +68,12 @@ static void conn_free(struct pt_http_conn *hc)
 {
     idle_leave(hc);
     pt_timer_cancel(&pt_worker.reactor.timers, &hc->conn.timer);
-    pt_reactor_unpost(&pt_worker.reactor, &hc->conn.watch);
     pt_request_free(hc->req);
     pt_buf_release(&hc->in);
     pt_buf_release(&hc->out);
     pt_file_body_end(&hc->file, &hc->conn);
     pt_conn_close(&hc->conn);
-    free(hc);
+    pt_reactor_bury(&pt_worker.reactor, &hc->conn.watch, hc); /* freed after the turn */
     pt_worker_connection_closed();
 }
 

@@ -5,6 +5,7 @@
 #include "proxy/proxy.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,6 +116,22 @@ static void drop_connection(struct pt_proxy *p, int reusable)
     }
 }
 
+/* Sessions are reused (a proxied request does not cost a malloc): a few kept per worker. */
+#define KEEP_FREE 64
+static struct pt_proxy *free_sessions;
+static unsigned free_count;
+
+static struct pt_proxy *session_alloc(void)
+{
+    struct pt_proxy *p = free_sessions;
+
+    if (p == NULL)
+        return malloc(sizeof(*p));
+    free_sessions = p->next_free;
+    free_count--;
+    return p;
+}
+
 void pt_proxy_free(struct pt_proxy *p)
 {
     if (p == NULL)
@@ -125,7 +142,13 @@ void pt_proxy_free(struct pt_proxy *p)
     pt_buf_release(&p->head_out);
     pt_buf_release(&p->in);
     pt_buf_release(&p->up_out);
-    free(p);
+    if (free_count >= KEEP_FREE) {
+        free(p);
+        return;
+    }
+    p->next_free = free_sessions;
+    free_sessions = p;
+    free_count++;
 }
 
 void pt_proxy_finish(struct pt_proxy *p, int complete)
@@ -162,10 +185,11 @@ static size_t balance_key(struct pt_proxy *p, struct pt_buf *scratch, const void
 
 int pt_proxy_start(struct pt_request *r)
 {
-    struct pt_proxy *p = calloc(1, sizeof(*p));
+    struct pt_proxy *p = session_alloc();
 
     if (p == NULL)
         return -1;
+    memset(p, 0, offsetof(struct pt_proxy, headers));
     p->r = r;
     p->hc = r->hc;
     p->peer = -1;
@@ -311,6 +335,9 @@ static enum pt_proxy_step step_connect(struct pt_proxy *p)
     size_t key_len;
     int err = 0;
 
+    /* A retry reads a new response: the last attempt's bytes and parser state go (else
+     * its head, say a 503 that proxy_next_upstream skips, is parsed again). */
+    pt_buf_release(&p->in);
     if (!p->retry_same_peer) {
         key_len = balance_key(p, &scratch, &key);
         p->peer = pt_upstream_pick(p->g->balancer, key, key_len, &p->tries, pt_now_ms);

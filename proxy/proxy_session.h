@@ -57,7 +57,6 @@ struct pt_proxy {
     /* the response */
     struct pt_buf in;             /* upstream bytes while the head is read */
     struct pt_http_response resp;
-    struct pt_http_header headers[PT_PROXY_MAX_HEADERS];
     enum pt_proxy_out_framing framing;
     enum pt_http_framing up_framing;
     uint64_t body_left;           /* Content-Length bytes still to come */
@@ -79,6 +78,9 @@ struct pt_proxy {
     struct pt_buf up_out;         /* client bytes on their way upstream */
     uint8_t client_eof, upstream_eof;
     struct pt_proxy_info info;
+    struct pt_proxy *next_free;
+    /* Last: not cleared for a new request (the parser fills what it uses). */
+    struct pt_http_header headers[PT_PROXY_MAX_HEADERS];
 };
 
 /* proxy_body.c: a step of streaming the client's body upstream; STEP_ON-like 100 when

@@ -20,11 +20,12 @@
 #define UC_OF_TIMER(t) \
     ((struct pt_upstream_conn *)((char *)(t) - offsetof(struct pt_upstream_conn, conn.timer)))
 
+/* An event for it may still be in the reactor's batch: the memory goes after the turn. */
 static void conn_destroy(struct pt_upstream_conn *uc)
 {
     pt_timer_cancel(&pt_worker.reactor.timers, &uc->conn.timer);
     pt_conn_close(&uc->conn);
-    free(uc);
+    pt_reactor_bury(&pt_worker.reactor, &uc->conn.watch, uc);
 }
 
 /* ---- the pool ---- */
@@ -88,9 +89,12 @@ static void on_conn_timer(struct pt_timer *t)
     uc->on_timer(uc->owner);
 }
 
+/* A request takes uc: counted at once, as nginx counts c->requests at connect, so that
+ * keepalive_requests closes it after that many (release checks the count). */
 static void take(struct pt_upstream_conn *uc, void *owner, void (*on_event)(void *, uint32_t),
                  void (*on_timer)(void *))
 {
+    uc->requests++;
     uc->owner = owner;
     uc->on_event = on_event;
     uc->on_timer = on_timer;
