@@ -461,17 +461,22 @@ static void append_named_capture(struct out *o, const struct pt_request *r, cons
         append(o, text, (size_t)got);
 }
 
-/* $proxy_add_x_forwarded_for: the client's X-Forwarded-For, ", ", $remote_addr. */
+/* $proxy_add_x_forwarded_for: each of the client's X-Forwarded-For headers followed by
+ * ", " (nginx joins them all), then $remote_addr. */
 static void append_forwarded_for(struct out *o, const struct pt_request *r)
 {
     const char *base = r->hc->in.data + r->hc->in.start;
     const struct pt_http_head *h = &r->head.head;
-    const struct pt_http_header *f = find_header(base, h->headers, h->header_count,
-                                                 "x_forwarded_for", 15);
+    const struct pt_http_header *f = h->headers;
+    uint16_t left = h->header_count;
 
-    if (f && f->value.len) {
-        append_slice(o, r, f->value);
-        append(o, ", ", 2);
+    while (left && (f = find_header(base, f, left, "x_forwarded_for", 15)) != NULL) {
+        if (f->value.len) {
+            append_slice(o, r, f->value);
+            append(o, ", ", 2);
+        }
+        left = (uint16_t)(h->header_count - (f - h->headers) - 1);
+        f++;
     }
     append_addr(o, &r->hc->conn.peer, 0);
 }
