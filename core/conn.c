@@ -24,6 +24,14 @@ static ssize_t plain_writev(struct pt_conn *c, const struct iovec *iov, int iovc
     return n >= 0 ? n : -errno;
 }
 
+static ssize_t plain_writev_more(struct pt_conn *c, const struct iovec *iov, int iovcnt)
+{
+    struct msghdr m = {.msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)iovcnt};
+    ssize_t n = sendmsg(c->watch.fd, &m, MSG_MORE | MSG_NOSIGNAL);
+
+    return n >= 0 ? n : -errno;
+}
+
 static ssize_t plain_sendfile(struct pt_conn *c, int file_fd, off_t *offset, size_t len)
 {
     ssize_t n = sendfile(c->watch.fd, file_fd, offset, len);
@@ -39,6 +47,7 @@ static int plain_shutdown_write(struct pt_conn *c)
 const struct pt_conn_io pt_conn_plain_io = {
     .recv = plain_recv,
     .writev = plain_writev,
+    .writev_more = plain_writev_more,
     .sendfile = plain_sendfile,
     .shutdown_write = plain_shutdown_write,
 };
@@ -59,6 +68,8 @@ void pt_conn_note_events(struct pt_conn *c, uint32_t events)
 {
     if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
         c->read_ready = 1;
+    if (events & (EPOLLRDHUP | EPOLLHUP))
+        c->fin_seen = 1;
     if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
         c->write_ready = 1;
 }
@@ -71,14 +82,24 @@ ssize_t pt_conn_recv(struct pt_conn *c, char *buf, size_t len)
         c->read_ready = 0;
     else if (n == 0)
         c->eof = 1;
-    else if (n > 0 && (size_t)n < len)
-        c->read_ready = 0; /* a stream socket reads short only when drained */
+    else if (n > 0 && (size_t)n < len && !c->fin_seen)
+        c->read_ready = 0; /* a stream socket reads short only when drained (nginx's
+                            * pending_eof: not when the end of stream is still to read) */
     return n;
 }
 
 ssize_t pt_conn_writev(struct pt_conn *c, const struct iovec *iov, int iovcnt)
 {
     ssize_t n = c->io->writev(c, iov, iovcnt);
+
+    if (n == -EAGAIN)
+        c->write_ready = 0;
+    return n;
+}
+
+ssize_t pt_conn_writev_more(struct pt_conn *c, const struct iovec *iov, int iovcnt)
+{
+    ssize_t n = c->io->writev_more(c, iov, iovcnt);
 
     if (n == -EAGAIN)
         c->write_ready = 0;

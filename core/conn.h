@@ -24,6 +24,9 @@ struct pt_conn;
 struct pt_conn_io {
     ssize_t (*recv)(struct pt_conn *c, char *buf, size_t len);
     ssize_t (*writev)(struct pt_conn *c, const struct iovec *iov, int iovcnt);
+    /* As writev, with more bytes to follow at once (a head before a file's): the kernel
+     * may hold a partial segment for them (MSG_MORE) instead of sending it alone. */
+    ssize_t (*writev_more)(struct pt_conn *c, const struct iovec *iov, int iovcnt);
     ssize_t (*sendfile)(struct pt_conn *c, int file_fd, off_t *offset, size_t len);
     int (*shutdown_write)(struct pt_conn *c); /* TLS: close_notify first */
 };
@@ -43,6 +46,9 @@ struct pt_conn {
     uint8_t read_ready;  /* edge seen, EAGAIN not yet */
     uint8_t write_ready;
     uint8_t eof;         /* the peer closed its write side */
+    uint8_t fin_seen;    /* EPOLLRDHUP/EPOLLHUP came: a short read no longer means drained
+                          * (the FIN's edge may have come with the last data's), so read_ready
+                          * stays until recv() says 0 or fails */
 };
 
 extern const struct pt_conn_io pt_conn_plain_io;
@@ -60,6 +66,7 @@ void pt_conn_note_events(struct pt_conn *c, uint32_t events);
 /* The ops through c->io, keeping readiness: -EAGAIN clears it. */
 ssize_t pt_conn_recv(struct pt_conn *c, char *buf, size_t len);
 ssize_t pt_conn_writev(struct pt_conn *c, const struct iovec *iov, int iovcnt);
+ssize_t pt_conn_writev_more(struct pt_conn *c, const struct iovec *iov, int iovcnt);
 
 /* Closes the fd (which removes it from epoll); the timer must be cancelled by the owner. */
 void pt_conn_close(struct pt_conn *c);

@@ -467,13 +467,16 @@ static enum step after_flush(struct pt_http_conn *hc)
 
 static enum step on_flush(struct pt_http_conn *hc)
 {
+    /* A file follows the head: without a cork, MSG_MORE keeps them in one segment. */
+    int more = hc->file.fd >= 0 && !hc->file.corked;
+
     while (pt_buf_len(&hc->out)) {
         struct iovec iov = {hc->out.data + hc->out.start, pt_buf_len(&hc->out)};
         ssize_t n;
 
         if (!hc->conn.write_ready)
             return STEP_WAIT;
-        n = pt_conn_writev(&hc->conn, &iov, 1);
+        n = more ? pt_conn_writev_more(&hc->conn, &iov, 1) : pt_conn_writev(&hc->conn, &iov, 1);
         if (n == -EAGAIN)
             return STEP_WAIT;
         if (n < 0)

@@ -203,6 +203,12 @@ static int choose_ranges(const struct pt_request *r, const struct stat *st, cons
     return status;
 }
 
+/* Files up to this size go with their head in one segment. With sendfile off they are
+ * read into the output buffer behind the head: one write. With sendfile on the head is
+ * sent with MSG_MORE and the file by sendfile, no cork: the body is not copied through
+ * user space or into the socket (a 4 KiB copy was a fifth of the CPU per request). */
+#define SMALL_FILE (16 * 1024)
+
 static void attach_body(struct pt_request *r, int fd, void *cache_entry,
                         const struct pt_byte_range *rg, struct pt_multipart *parts)
 {
@@ -217,7 +223,9 @@ static void attach_body(struct pt_request *r, int fd, void *cache_entry,
         pt_file_body_multipart(fb, parts);
     else
         pt_file_body_slice(fb, rg->start, rg->len);
-    if (v->sendfile && v->tcp_nopush)
+    /* A small file goes in one segment with its head by MSG_MORE (proxy/http_conn.c):
+     * the cork's two setsockopt calls are for large ones. */
+    if (v->sendfile && v->tcp_nopush && fb->remaining > SMALL_FILE)
         pt_file_body_cork(fb, &r->hc->conn);
 }
 
@@ -280,9 +288,6 @@ static int respond_416(struct pt_request *r, const struct stat *st)
     return rc;
 }
 
-/* Files up to this size are read into the output buffer behind their head: one write
- * instead of write + sendfile (+ two setsockopt for tcp_nopush). */
-#define SMALL_FILE (16 * 1024)
 
 static int read_small(int fd, const struct pt_byte_range *rg, char *out)
 {
@@ -339,7 +344,7 @@ int pt_static_send_file(struct pt_request *r, int fd, void *cache_entry, const s
         resp.body_len = pt_multipart_length(parts);
     }
     resp.file_body = 1;
-    if (status != 304 && !resp.head_only && resp.body_len <= SMALL_FILE &&
+    if (status != 304 && !resp.head_only && resp.body_len <= SMALL_FILE && !v->sendfile &&
         (parts ? pt_multipart_read(parts, fd, small) : read_small(fd, &rg, small)) == 0) {
         resp.body = small; /* copied behind the head: one write, no sendfile, no cork */
         resp.file_body = 0;
