@@ -3,8 +3,9 @@
  * nginx makes them when it merges each level or initialises the upstreams, after
  * parsing: a zone named without a size must be given one by another upstream, and two
  * sizes for one zone conflict; `resolve` needs its group in a zone and a resolver at
- * http level (nginx >= 1.27.3's rules); and the proxy buffers of every server and
- * location must leave room for busy buffers (ngx_http_proxy_merge_loc_conf's checks).
+ * http level (nginx >= 1.27.3's rules); `health_check` needs its group in a zone; and
+ * the proxy buffers of every server and location must leave room for busy buffers
+ * (ngx_http_proxy_merge_loc_conf's checks).
  * Messages are nginx's; they point at the group or the block the merged values fail in,
  * since the values may come from several levels. */
 #include <string.h>
@@ -74,6 +75,24 @@ static int check_resolve(struct pt_conf_load *ld)
     return PT_OK;
 }
 
+/* health_check keeps its state where every worker sees it: nginx (Plus) requires the
+ * group to be in a zone, and so does portico. Plus's wording is not public: the message
+ * follows nginx's for `resolve` above. */
+static int check_health(struct pt_conf_load *ld)
+{
+    const struct pt_config *cfg = ld->cfg;
+
+    for (uint32_t i = 0; i < cfg->upstream_count; i++) {
+        const struct pt_conf_upstream *u = cfg->upstreams[i];
+        if (u->health_check.enabled && !u->zone)
+            return pt_conf_fail_origin(ld, &u->health_check.origin,
+                                       "expected: zone NAME SIZE; in the upstream block",
+                                       "health checks require upstream \"%s\" to be in "
+                                       "shared memory", u->name);
+    }
+    return PT_OK;
+}
+
 /* One level's merged proxy buffers, as ngx_http_proxy_merge_loc_conf checks them. */
 static int check_buffers(struct pt_conf_load *ld, const struct pt_conf_proxy *p,
                          const struct pt_conf_origin *at)
@@ -120,7 +139,8 @@ int pt_conf_proxy_finish(struct pt_conf_load *ld)
 {
     struct pt_config *cfg = ld->cfg;
 
-    if (check_zones(ld) != PT_OK || check_resolve(ld) != PT_OK)
+    if (check_zones(ld) != PT_OK || check_resolve(ld) != PT_OK ||
+        check_health(ld) != PT_OK)
         return PT_ERROR;
     finish_values(&cfg->http_values.proxy);
     for (uint32_t i = 0; i < cfg->server_count; i++) {

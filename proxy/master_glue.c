@@ -11,6 +11,7 @@
 #include "core/log.h"
 #include "proxy/config_load.h"
 #include "proxy/log_files.h"
+#include "proxy/upstream_zone.h"
 #include "proxy/worker.h"
 
 static struct pt_listen_spec *make_specs(const struct pt_config *cfg)
@@ -34,6 +35,8 @@ static void drop_loaded(struct pt_master_glue *g)
     g->loaded = NULL;
     free(g->specs);
     g->specs = NULL;
+    pt_upstream_zones_release(g->zones_loaded);
+    g->zones_loaded = NULL;
 }
 
 static void fill_plan(const struct pt_master_glue *g, struct pt_master_plan *plan)
@@ -65,6 +68,12 @@ static int glue_load(void *ctx, struct pt_master_plan *plan)
         return -1;
     }
     g->loaded = cfg;
+    g->zones_loaded = pt_upstream_zones_prepare(cfg, err.message, sizeof(err.message));
+    if (g->zones_loaded == NULL) {
+        pt_log(PT_LOG_EMERG, "%s", err.message);
+        drop_loaded(g);
+        return -1;
+    }
     g->specs = make_specs(cfg);
     if (g->specs == NULL) {
         pt_log(PT_LOG_EMERG, "out of memory");
@@ -102,6 +111,9 @@ static void glue_commit(void *ctx)
     g->loaded = NULL;
     free(g->specs);
     g->specs = NULL;
+    pt_upstream_zones_release(g->zones_current); /* a zone both name stays mapped */
+    g->zones_current = g->zones_loaded;
+    g->zones_loaded = NULL;
     switch_log(g);
 }
 
@@ -163,4 +175,6 @@ void pt_master_glue_cleanup(struct pt_master_glue *g)
     drop_loaded(g);
     pt_config_unref(g->current);
     g->current = NULL;
+    pt_upstream_zones_release(g->zones_current);
+    g->zones_current = NULL;
 }

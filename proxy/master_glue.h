@@ -7,12 +7,17 @@
  * the error log, worker_main() runs pt_worker_run on it, reopen_logs() reopens the error
  * log and the snapshot's log files for SIGUSR1. The master forks workers from the
  * committed snapshot; each worker holds it, and inherits its log files, for life.
+ * load() also acquires the shared memory zones the config names (proxy/upstream_zone.h),
+ * so they are mapped before the workers are forked; a zone the committed config no
+ * longer names is released at commit.
  */
 #ifndef PT_PROXY_MASTER_GLUE_H
 #define PT_PROXY_MASTER_GLUE_H
 
 #include "config/config.h"
 #include "core/master.h"
+
+struct pt_upstream_zones;
 
 struct pt_master_glue {
     const char *conf_path;     /* -c, NULL for the default */
@@ -21,6 +26,8 @@ struct pt_master_glue {
     struct pt_config *current; /* committed: what new workers run */
     struct pt_config *loaded;  /* loaded, not committed yet */
     struct pt_listen_spec *specs; /* loaded's listeners, for the plan */
+    struct pt_upstream_zones *zones_current; /* the zones current names */
+    struct pt_upstream_zones *zones_loaded;  /* the zones loaded names */
     char log_path[4096];       /* the error log in use, "" before the first commit */
     int log_level;
 };

@@ -21,12 +21,17 @@
  *     grows linearly from 1 to its weight over slow_start;
  *   - a group of one peer ignores max_fails (nginx: such a server is never considered
  *     unavailable unless `down`).
+ *
+ * With a `zone`, the state above is the zone's (proxy/upstream_zone.h): pick and done
+ * take the group's lock around the same code, which works on the worker's copies; a peer
+ * that health_check took out (`unhealthy`) is skipped like a `down` one, even alone.
  */
 #include "proxy/upstream.h"
 
 #include <stdlib.h>
 
 #include "proxy/upstream_balancer.h"
+#include "proxy/upstream_zone.h"
 
 uint32_t pt_upstream_weight(const struct pt_upstream_peer *p)
 {
@@ -58,7 +63,7 @@ static int failed_state(const struct pt_upstream_peer *p)
 
 int pt_upstream_usable(const struct pt_upstream_peer *p, uint64_t now_ms)
 {
-    if (p->conf->down)
+    if (p->conf->down || p->unhealthy)
         return 0;
     return !(failed_state(p) && now_ms <= p->down_until_ms);
 }
@@ -92,6 +97,8 @@ struct pt_upstream *pt_upstream_new(const struct pt_conf_upstream *u)
         if (!up->ring)
             goto fail;
     }
+    if (u->zone)
+        pt_upstream_zone_attach(up); /* failing (logged), the state stays per worker */
     return up;
 fail:
     pt_upstream_free(up);
@@ -102,6 +109,7 @@ void pt_upstream_free(struct pt_upstream *up)
 {
     if (!up)
         return;
+    pt_upstream_zone_detach(up);
     pt_balancer_ring_free(up->ring);
     up->ring = NULL;
     free(up->peers);
@@ -207,10 +215,13 @@ static int pick_least_conn(struct pt_upstream *up, const struct pt_upstream_trie
     return i >= 0 ? i : least_conn_in(up, t, now_ms, 1);
 }
 
-/* A group of one peer: only `down` and having tried it already keep it from a request. */
+/* A group of one peer: only `down` (or unhealthy) and having tried it already keep it
+ * from a request. */
 static int pick_single(struct pt_upstream *up, const struct pt_upstream_tries *t)
 {
-    return up->peers[0].conf->down || pt_upstream_tried(t, 0) ? -1 : 0;
+    const struct pt_upstream_peer *p = &up->peers[0];
+
+    return p->conf->down || p->unhealthy || pt_upstream_tried(t, 0) ? -1 : 0;
 }
 
 static int choose(struct pt_upstream *up, const void *key, size_t key_len,
@@ -233,17 +244,13 @@ static int choose(struct pt_upstream *up, const void *key, size_t key_len,
     }
 }
 
-int pt_upstream_pick(struct pt_upstream *up, const void *key, size_t key_len,
-                     struct pt_upstream_tries *tries, uint64_t now_ms)
+/* Chooses and marks the pick; with a zone, under the group's lock. */
+static int pick(struct pt_upstream *up, const void *key, size_t key_len,
+                struct pt_upstream_tries *tries, uint64_t now_ms)
 {
     struct pt_upstream_peer *p;
-    int i;
+    int i = choose(up, key, key_len, tries, now_ms);
 
-    if (!up || up->peer_count == 0)
-        return -1;
-    if (tries && tries->count >= PT_UPSTREAM_MAX_TRIES)
-        return -1;
-    i = choose(up, key, key_len, tries, now_ms);
     if (i < 0)
         return -1;
     p = &up->peers[i];
@@ -255,6 +262,22 @@ int pt_upstream_pick(struct pt_upstream *up, const void *key, size_t key_len,
     p->active++;
     if (failed_state(p)) /* its period has passed: this request is the probe */
         p->down_until_ms = now_ms + fail_timeout(p);
+    return i;
+}
+
+int pt_upstream_pick(struct pt_upstream *up, const void *key, size_t key_len,
+                     struct pt_upstream_tries *tries, uint64_t now_ms)
+{
+    int locked, i;
+
+    if (!up || up->peer_count == 0)
+        return -1;
+    if (tries && tries->count >= PT_UPSTREAM_MAX_TRIES)
+        return -1;
+    locked = up->shared && pt_upstream_zone_lock(up) == 0;
+    i = pick(up, key, key_len, tries, now_ms);
+    if (locked)
+        pt_upstream_zone_unlock(up);
     return i;
 }
 
@@ -300,17 +323,24 @@ static void record_success(struct pt_upstream_peer *p, uint64_t now_ms)
         p->fails = 0;
 }
 
-void pt_upstream_done(struct pt_upstream *up, uint32_t i, int failed, uint64_t now_ms)
+static void done(struct pt_upstream_peer *p, int failed, uint64_t now_ms)
 {
-    struct pt_upstream_peer *p;
-
-    if (!up || i >= up->peer_count)
-        return;
-    p = &up->peers[i];
     if (p->active)
         p->active--;
     if (failed)
         record_failure(p, now_ms);
     else
         record_success(p, now_ms);
+}
+
+void pt_upstream_done(struct pt_upstream *up, uint32_t i, int failed, uint64_t now_ms)
+{
+    int locked;
+
+    if (!up || i >= up->peer_count)
+        return;
+    locked = up->shared && pt_upstream_zone_lock(up) == 0;
+    done(&up->peers[i], failed, now_ms);
+    if (locked)
+        pt_upstream_zone_unlock(up);
 }

@@ -5,8 +5,11 @@
  * IPv6) and hash KEY [consistent] (a ketama-style ring).
  *
  * State is per worker (what nginx does without a `zone`); a group is built the first time
- * a request of a snapshot needs it and freed with the snapshot's routing state. Nothing
- * here does I/O: the proxy (proxy/proxy.c) asks for a peer, connects, and reports back.
+ * a request of a snapshot needs it and freed with the snapshot's routing state. With a
+ * `zone`, the peers' state lives in shared memory and every worker's picks take the
+ * group's lock (proxy/upstream_zone.h); active health checks (proxy/health_check.h) mark
+ * peers unhealthy there. Nothing here does I/O: the proxy (proxy/proxy.c) asks for a
+ * peer, connects, and reports back.
  */
 #ifndef PT_PROXY_UPSTREAM_H
 #define PT_PROXY_UPSTREAM_H
@@ -25,7 +28,10 @@ struct pt_upstream_peer {
     uint64_t window_start_ms; /* when that window began (the first failure in it) */
     uint64_t down_until_ms;   /* max_fails reached: skipped until then */
     uint64_t up_since_ms;     /* slow_start: when it came back */
+    uint8_t unhealthy;        /* health_check took it out (zone state, copied in) */
 };
+
+struct pt_upstream_shared;
 
 struct pt_upstream {
     const struct pt_conf_upstream *conf;
@@ -33,6 +39,7 @@ struct pt_upstream {
     uint32_t peer_count;
     void *ring;                      /* hash consistent: the ring (upstream.c) */
     uint32_t rr_next;                /* least_conn ties and ip_hash fallback */
+    struct pt_upstream_shared *shared; /* `zone`: where peers' state lives; NULL: here */
 };
 
 /* What one request has tried so far: a peer is not picked twice for it. */
@@ -42,16 +49,17 @@ struct pt_upstream_tries {
     uint32_t count;
 };
 
-/* Builds the worker's state for u (calloc'd; weights as configured). NULL: no memory. */
+/* Builds the worker's state for u (calloc'd; weights as configured); a group with a
+ * zone is attached to its shared state (proxy/upstream_zone.h). NULL: no memory. */
 struct pt_upstream *pt_upstream_new(const struct pt_conf_upstream *u);
 void pt_upstream_free(struct pt_upstream *up);
 
 /* Picks a peer for a request: key is the client address bytes for ip_hash (4 for IPv4,
  * 16 for IPv6), the evaluated KEY for hash, ignored otherwise. Skips peers that are down
- * (`down`, or failed max_fails times within fail_timeout until fail_timeout passes) and
- * peers in *tries; backups only when no primary is usable. Marks the pick in *tries and
- * counts it active. Returns the peer index, or -1 when none is usable (the caller
- * answers 502). */
+ * (`down`, unhealthy by health_check, or failed max_fails times within fail_timeout until
+ * fail_timeout passes) and peers in *tries; backups only when no primary is usable.
+ * Marks the pick in *tries and counts it active. Returns the peer index, or -1 when none
+ * is usable (the caller answers 502). */
 int pt_upstream_pick(struct pt_upstream *up, const void *key, size_t key_len,
                      struct pt_upstream_tries *tries, uint64_t now_ms);
 
