@@ -11,35 +11,16 @@
 #include <unistd.h>
 
 #include "config/config.h"
+#include "tests/config/valid_config.h"
 #include "tests/tap.h"
 
 static const char *dir;
 
 static struct pt_config *load(const char *name, const char *global)
 {
-    struct pt_conf_error err;
-    char path[256];
-    struct pt_config *cfg;
-
-    snprintf(path, sizeof(path), "valid/%s", name);
-    cfg = pt_config_load(path, dir, global, &err);
-    if (!tap_ok(cfg != NULL, "%s loads", name))
-        tap_diag("%s", err.message);
-    return cfg;
+    return load_valid(dir, name, global);
 }
 
-/* A compiled value, rendered as text with variables as {name}. */
-static const char *parts(const struct pt_conf_complex *c)
-{
-    static char out[256];
-    size_t n = 0;
-
-    out[0] = '\0';
-    for (uint32_t i = 0; i < c->part_count; i++)
-        n += (size_t)snprintf(out + n, sizeof(out) - n, c->parts[i].is_var ? "{%.*s}" : "%.*s",
-                              (int)c->parts[i].len, c->parts[i].text);
-    return out;
-}
 
 static void defaults(void)
 {
@@ -157,7 +138,7 @@ static void inheritance(void)
             "a server value written after the location still reaches it");
     TAP_INT(root->values.ret.code, 200, "return 200");
     TAP_STR(root->values.ret.text.raw, "root $uri\n", "return text unescaped");
-    TAP_STR(parts(&root->values.ret.text), "root {uri}\n", "compiled into parts");
+    TAP_STR(complex_text(&root->values.ret.text), "root {uri}\n", "compiled into parts");
     TAP_INT(root->values.ret.origin.line, 16, "return's line");
     TAP_INT(api->values.send_timeout, 3000, "location overrides send_timeout");
     TAP_INT(api->values.ret.code, 0, "no return");
@@ -289,17 +270,17 @@ static void locations(void)
     TAP_INT(l[1]->match, PT_LOC_PREFIX_NOREGEX, "^~");
     TAP_STR(l[1]->pattern, "/static/", "pattern without the modifier");
     TAP_INT(l[1]->values.ret.code, 301, "return 301");
-    TAP_STR(parts(&l[1]->values.ret.text), "https://{host}{request_uri}", "the URL's parts");
+    TAP_STR(complex_text(&l[1]->values.ret.text), "https://{host}{request_uri}", "the URL's parts");
     TAP_INT(l[2]->match, PT_LOC_REGEX, "~");
     TAP_STR(l[2]->pattern, "\\.php$", "regex source kept");
     TAP_INT(l[3]->match, PT_LOC_REGEX_CASELESS, "~*");
     TAP_INT(l[3]->values.ret.code, 302, "return URL is 302");
-    TAP_STR(parts(&l[3]->values.ret.text), "https://img.example{uri}", "its URL");
+    TAP_STR(complex_text(&l[3]->values.ret.text), "https://img.example{uri}", "its URL");
     TAP_INT(l[4]->match, PT_LOC_NAMED, "@fallback");
     TAP_STR(l[4]->pattern, "fallback", "named without @");
     TAP_INT(l[5]->match, PT_LOC_EXACT, "=/glued");
     TAP_STR(l[5]->pattern, "/glued", "glued modifier removed");
-    TAP_STR(parts(&l[5]->values.ret.text), "{scheme}://x", "${name} form");
+    TAP_STR(complex_text(&l[5]->values.ret.text), "{scheme}://x", "${name} form");
     TAP_INT(l[6]->child_count, 2, "nested regex and prefix locations");
     pt_config_unref(cfg);
 }

@@ -11,35 +11,16 @@
 #include <string.h>
 
 #include "config/config.h"
+#include "tests/config/valid_config.h"
 #include "tests/tap.h"
 
 static const char *dir;
 
 static struct pt_config *load(const char *name)
 {
-    struct pt_conf_error err;
-    char path[256];
-    struct pt_config *cfg;
-
-    snprintf(path, sizeof(path), "valid/%s", name);
-    cfg = pt_config_load(path, dir, NULL, &err);
-    if (!tap_ok(cfg != NULL, "%s loads", name))
-        tap_diag("%s", err.message);
-    return cfg;
+    return load_valid(dir, name, NULL);
 }
 
-/* A compiled value as text, variables as {name}. */
-static const char *parts(const struct pt_conf_complex *c)
-{
-    static char out[256];
-    size_t n = 0;
-
-    out[0] = '\0';
-    for (uint32_t i = 0; i < c->part_count; i++)
-        n += (size_t)snprintf(out + n, sizeof(out) - n, c->parts[i].is_var ? "{%.*s}" : "%.*s",
-                              (int)c->parts[i].len, c->parts[i].text);
-    return out;
-}
 
 static const char *header(const struct pt_conf_proxy_headers *hs, uint32_t i)
 {
@@ -48,7 +29,7 @@ static const char *header(const struct pt_conf_proxy_headers *hs, uint32_t i)
     if (i >= hs->count)
         return "(none)";
     snprintf(out, sizeof(out), "%.*s: %s", (int)hs->list[i].name_len, hs->list[i].name,
-             parts(&hs->list[i].value));
+             complex_text(&hs->list[i].value));
     return out;
 }
 
@@ -173,7 +154,7 @@ static void groups(const struct pt_config *cfg)
     TAP_STR(u->name, "hashed", "upstream hashed");
     TAP_INT(u->balancer, PT_BALANCE_HASH, "hash");
     TAP_INT(u->hash_consistent, 1, "consistent");
-    TAP_STR(parts(&u->hash_key), "{request_uri}", "the key compiled");
+    TAP_STR(complex_text(&u->hash_key), "{request_uri}", "the key compiled");
     TAP_INT(u->servers[1].resolve, 1, "resolve");
     TAP_INT(u->zone_size, 65536, "zone app without a size takes app's");
     u = cfg->upstreams[2];
