@@ -259,9 +259,10 @@ static void log_fault(const struct pt_proxy *p, enum proxy_fault f, int err, con
     pt_log(PT_LOG_ERR, "%s%s%s while %s, client: %s, upstream: \"%s\"",
            f == F_TIMEOUT ? "upstream timed out" : what, err ? ": " : "",
            err ? strerror(-err) : "",
-           p->state == P_SEND ? "sending request to upstream"
-                              : p->state == P_CONNECT ? "connecting to upstream"
-                                                      : "reading response header from upstream",
+           p->state == P_SEND      ? "sending request to upstream"
+           : p->state == P_CONNECT ? "connecting to upstream"
+           : p->state == P_HEAD    ? "reading response header from upstream"
+                                   : "reading upstream",
            addr, p->peer >= 0 ? p->g->conf->peers[p->peer].text : "");
 }
 

@@ -30,6 +30,24 @@ static void rearm_read(struct pt_proxy *p)
                  pt_now_ms + (uint64_t)p->r->values->proxy.read_timeout);
 }
 
+/* Waiting for the upstream: proxy_read_timeout runs (from the last read, not restarted by
+ * client events). */
+static enum pt_proxy_step wait_upstream(struct pt_proxy *p)
+{
+    if (!pt_timer_armed(&p->uc->conn.timer))
+        rearm_read(p);
+    return PT_PROXY_WAIT;
+}
+
+/* Waiting for the client to take what is held: that is send_timeout's (the client
+ * connection's timer), not the upstream's fault, so proxy_read_timeout stops until portico
+ * reads again (nginx deletes the upstream read timer while its buffers are full). */
+static enum pt_proxy_step wait_client(struct pt_proxy *p)
+{
+    pt_timer_cancel(&pt_worker.reactor.timers, &p->uc->conn.timer);
+    return PT_PROXY_WAIT;
+}
+
 static uint32_t relay_limit(const struct pt_conf_proxy *pc)
 {
     uint64_t l = pc->buffering ? (uint64_t)pc->buffers.num * pc->buffers.size : pc->buffer_size;
@@ -234,14 +252,16 @@ enum pt_proxy_step pt_proxy_relay(struct pt_proxy *p)
             pt_proxy_finish(p, 0);
             return PT_PROXY_CLOSE;
         }
-        if (pt_buf_len(out) >= p->limit || !p->uc->conn.read_ready)
-            return PT_PROXY_WAIT;
+        if (pt_buf_len(out) >= p->limit)
+            return wait_client(p);
+        if (!p->uc->conn.read_ready)
+            return wait_upstream(p);
         uint32_t want = p->limit - pt_buf_len(out);
         if (out_room(out, want) != 0)
             return PT_PROXY_CLOSE;
         n = pt_conn_recv(&p->uc->conn, out->data + out->end, want);
         if (n == -EAGAIN)
-            return PT_PROXY_WAIT;
+            return wait_upstream(p);
         if (n == 0)
             return upstream_closed(p);
         if (n < 0) {

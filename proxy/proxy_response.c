@@ -82,8 +82,10 @@ static int put_upstream_lines(const struct pt_conf_proxy *pc,
     for (uint16_t i = 0; i < resp->head.header_count; i++) {
         const struct pt_http_header *h = &resp->head.headers[i];
         const char *n = base + h->name.off;
+        /* a 101's Connection names Upgrade, which the client must still get (RFC 6455
+         * 4.1; nginx passes it) */
         if (pt_hop_by_hop(n, h->name.len, upgrade) || hidden(pc, n, h->name.len) ||
-            (conn_first >= 0 &&
+            (conn_first >= 0 && !(upgrade && pt_field_is(n, h->name.len, "upgrade")) &&
              pt_connection_names(&resp->head, base, conn_first, n, h->name.len)))
             continue;
         if (ADD(x, n, h->name.len) || ADD(x, ": ", 2) ||

@@ -3,16 +3,37 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "core/log.h"
 
-/* O_TMPFILE: the file has no name, so nothing is left behind by a crash. */
+/* A file without a name, so a crash leaves nothing behind: O_TMPFILE, or where the file
+ * system has none (overlayfs before Linux 6.6, common in containers) a named file
+ * unlinked at once. */
+static int temp_file(const char *temp_dir)
+{
+    char path[4096];
+    int fd = open(temp_dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+
+    if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
+        return fd;
+    if ((size_t)snprintf(path, sizeof(path), "%s/body.XXXXXX", temp_dir) >= sizeof(path)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    fd = mkostemp(path, O_CLOEXEC);
+    if (fd >= 0)
+        unlink(path);
+    return fd;
+}
+
 static int spill(struct pt_request_body *b, const char *temp_dir)
 {
     size_t done = 0, have = pt_buf_len(&b->mem);
-    int fd = open(temp_dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    int fd = temp_file(temp_dir);
 
     if (fd < 0) {
         int err = errno;
