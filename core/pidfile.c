@@ -10,23 +10,37 @@
 #include "core/log.h"
 #include "core/master_internal.h"
 
+/* Written to PATH.tmp and renamed over PATH: a reader (`-s`, a script waiting for the
+ * start) sees the old file or the whole new one, never an empty one between the two. */
 int pt_pidfile_write(const char *path, pid_t pid)
 {
-    char text[32];
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644), len;
+    char text[32], tmp[4096];
+    int fd, len;
 
+    if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp)) {
+        pt_log(PT_LOG_EMERG, "pid file path \"%s\" is too long", path);
+        return -1;
+    }
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
-        pt_log(PT_LOG_EMERG, "open() \"%s\" failed (%d: %s)", path, errno, strerror(errno));
+        pt_log(PT_LOG_EMERG, "open() \"%s\" failed (%d: %s)", tmp, errno, strerror(errno));
         return -1;
     }
     len = snprintf(text, sizeof(text), "%ld\n", (long)pid);
     if (write(fd, text, (size_t)len) != len) {
-        pt_log(PT_LOG_EMERG, "write() to \"%s\" failed (%d: %s)", path, errno,
+        pt_log(PT_LOG_EMERG, "write() to \"%s\" failed (%d: %s)", tmp, errno,
                strerror(errno));
         close(fd);
+        unlink(tmp);
         return -1;
     }
     close(fd);
+    if (rename(tmp, path) != 0) {
+        pt_log(PT_LOG_EMERG, "rename() \"%s\" to \"%s\" failed (%d: %s)", tmp, path, errno,
+               strerror(errno));
+        unlink(tmp);
+        return -1;
+    }
     return 0;
 }
 

@@ -358,6 +358,8 @@ def test_daemon_on():
         t.eq((rc, out, err), (0, "", ""), "daemon on: the command returns 0 at once, silent")
         pidfile = os.path.join(srv.dir, "portico.pid")
         t.ok(wait_until(lambda: port_answers(srv.port), 5), "daemon on: it answers")
+        # the pid file appears whole (written aside, then renamed), maybe after the port
+        t.ok(wait_until(lambda: os.path.exists(pidfile), 5), "daemon on: the pid file")
         with open(pidfile) as f:
             master = int(f.read().strip())
         workers = wait_until(lambda: children(master) if len(children(master)) == 2 else None, 5)
