@@ -26,6 +26,7 @@ HTTP = r"""
     }
     upstream dead { server 127.0.0.1:{dead}; }
     upstream blackhole { server 127.0.0.1:{blackhole}; }
+    upstream sink { server 127.0.0.1:{sink}; }
     server {
         listen 127.0.0.1:{port};
         proxy_http_version 1.1;
@@ -53,6 +54,11 @@ HTTP = r"""
         location /dead/ { proxy_pass http://dead; }
         location /slow/ { proxy_pass http://app; proxy_read_timeout 300ms; }
         location /cto/ { proxy_pass http://blackhole; proxy_connect_timeout 300ms; }
+        location /sto/ {
+            proxy_pass http://sink;
+            proxy_send_timeout 300ms;
+            client_max_body_size 64m;
+        }
         location /intercept/ {
             proxy_pass http://app;
             proxy_intercept_errors on;
@@ -70,7 +76,7 @@ HTTP = r"""
 """
 
 srv = b1 = None
-blackhole = None
+blackhole = sink = None
 queued = []
 
 
@@ -92,6 +98,16 @@ def fill_blackhole():
         queued.append(c)
     time.sleep(0.05)  # the handshakes complete in the kernel; nothing to poll for
     return port
+
+
+def open_sink():
+    """A listener whose connections complete in the kernel but are never read: a request
+    body sent there fills the socket buffers, then the proxy's writes wait."""
+    global sink
+    sink = socket.socket()
+    sink.bind(("127.0.0.1", 0))
+    sink.listen(16)
+    return sink.getsockname()[1]
 
 
 def closed_port():
@@ -116,7 +132,7 @@ def start():
                                "/host/": "echo", "/implicit/": "echo", "/hide/": own_headers,
                                "/stream": "body"})
     http = (HTTP.replace("{b1}", str(b1.port)).replace("{dead}", str(closed_port()))
-            .replace("{blackhole}", str(fill_blackhole())))
+            .replace("{blackhole}", str(fill_blackhole())).replace("{sink}", str(open_sink())))
     srv = Server(http)
 
 
@@ -260,6 +276,12 @@ def test_failures():
     took = time.monotonic() - t0
     t.eq(r.status, 504, "proxy_connect_timeout: 504")
     t.between(took, 0.25, 1.5, "after the connect timeout")
+    body = b"x" * (32 << 20)  # more than the loopback socket buffers hold
+    t0 = time.monotonic()
+    r = req("/sto/x", method="POST", body=body)
+    took = time.monotonic() - t0
+    t.eq(r.status, 504, "proxy_send_timeout: an upstream that does not read: 504")
+    t.between(took, 0.3, 5, "after the send timeout (300ms), once the body is in")
     r = req("/ep502/x")
     t.eq((r.status, r.body), (200, b"fallback\n"), "error_page 502 = for portico's own 502")
     r = req("/intercept/x?status=500")
@@ -301,7 +323,7 @@ if srv:
     srv.stop()
 if b1:
     b1.stop()
-for s in queued + ([blackhole] if blackhole else []):
+for s in queued + [x for x in (blackhole, sink) if x]:
     s.close()
 t.done()
 sys.exit(0)
