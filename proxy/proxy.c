@@ -547,6 +547,8 @@ static enum pt_proxy_step step_head(struct pt_proxy *p)
         int rc;
         if (pt_buf_room(&p->in) == 0)
             return attempt_failed(p, F_INVALID, 0, "upstream sent too big header");
+        if (!p->uc->conn.read_ready) /* no recv() that can only say EAGAIN */
+            return PT_PROXY_WAIT;
         n = pt_conn_recv(&p->uc->conn, p->in.data + p->in.end, pt_buf_room(&p->in));
         if (n == -EAGAIN)
             return PT_PROXY_WAIT;
