@@ -19,6 +19,18 @@ int pt_header_add(struct pt_buf *x, const char *s, size_t n)
     return 0;
 }
 
+int pt_header_add_uint(struct pt_buf *x, unsigned long long v)
+{
+    char digits[20];
+    int n = 20;
+
+    do {
+        digits[--n] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return pt_header_add(x, digits + n, (size_t)(20 - n));
+}
+
 int pt_header_addf(struct pt_buf *x, const char *fmt, unsigned long long v)
 {
     char line[96];

@@ -18,6 +18,9 @@ struct pt_request;
 int pt_header_add(struct pt_buf *x, const char *s, size_t n);
 #define PT_HEADER_LIT(x, lit) pt_header_add((x), (lit), sizeof(lit) - 1)
 
+/* Appends v in decimal (no printf: status lines and lengths are on every response). */
+int pt_header_add_uint(struct pt_buf *x, unsigned long long v);
+
 /* Appends fmt formatted with one unsigned number (a line of at most 95 bytes). */
 int pt_header_addf(struct pt_buf *x, const char *fmt, unsigned long long v);
 

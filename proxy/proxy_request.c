@@ -148,7 +148,7 @@ int pt_proxy_request_head(const struct pt_request *r, int keep, enum pt_proxy_bo
         return -1;
     if (body == PT_PROXY_BODY_LENGTH &&
         (PT_HEADER_LIT(x, "Content-Length: ") ||
-         pt_header_addf(x, "%llu\r\n", (unsigned long long)body_len)))
+         pt_header_add_uint(x, body_len) || ADD(x, "\r\n", 2)))
         return -1;
     return PT_HEADER_LIT(x, "\r\n");
 }

@@ -51,8 +51,8 @@ static int put_status_line(const struct pt_http_response *resp, const char *base
         reason = pt_http_reason(resp->status);
         rlen = strlen(reason);
     }
-    return PT_HEADER_LIT(x, "HTTP/1.1 ") || pt_header_addf(x, "%llu ", resp->status) ||
-           ADD(x, reason, rlen) || ADD(x, "\r\n", 2);
+    return PT_HEADER_LIT(x, "HTTP/1.1 ") || pt_header_add_uint(x, resp->status) ||
+           ADD(x, " ", 1) || ADD(x, reason, rlen) || ADD(x, "\r\n", 2);
 }
 
 static int put_own_lines(const struct pt_request *r, const struct pt_conf_proxy *pc,
