@@ -36,6 +36,9 @@ struct pt_conf_upstream_server {
     const char *host;     /* the host part, NUL-terminated */
     uint16_t port;
     uint8_t resolve;      /* resolve: re-resolved at run time through `resolver` */
+    struct pt_conf_peer params; /* the line's parameters (weight, max_fails, ..., name,
+                                 * server; no address): what every address the name
+                                 * resolves to at run time gets */
     struct pt_conf_origin origin;
 };
 

@@ -261,6 +261,7 @@ PT_SETTER(pt_conf_set_upstream_server)
         return PT_ERROR;
     tmpl.name = s->name;
     tmpl.server = u->server_count++;
+    s->params = tmpl;
     rc = pt_conf_resolve(ld, &hp, &addrs, &count);
     if (rc == PT_AGAIN && s->resolve)
         return PT_OK; /* found later, at run time, through `resolver` */
@@ -499,6 +500,7 @@ static int fill_implicit(struct pt_conf_load *ld, struct pt_conf_upstream_b *ub,
     ub->pub.servers = s;
     ub->pub.server_count = 1;
     tmpl.name = s->name;
+    s->params = tmpl;
     rc = pt_conf_resolve(ld, hp, &addrs, &count);
     if (rc == PT_AGAIN)
         return pt_conf_fail(ld, url, NULL, "host not found in upstream \"%s\"",

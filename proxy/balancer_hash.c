@@ -201,16 +201,18 @@ static int point_cmp(const void *a, const void *b)
 
 /* Each peer's group: peers of one name (a name that resolved to several addresses) share
  * their points and take turns by smooth weights, as nginx. */
-static void ring_groups(const struct pt_conf_upstream *u, uint32_t *group)
+static void ring_groups(const struct pt_upstream *up, uint32_t *group)
 {
-    for (uint32_t i = 0; i < u->peer_count; i++) {
+    for (uint32_t i = 0; i < up->peer_count; i++) {
+        const struct pt_conf_peer *c = up->peers[i].conf;
+
         group[i] = UINT32_MAX;
-        if (u->peers[i].backup)
+        if (c->backup)
             continue;
         group[i] = i;
         for (uint32_t j = 0; j < i; j++) {
-            if (!u->peers[j].backup &&
-                strcmp(peer_name(&u->peers[i]), peer_name(&u->peers[j])) == 0) {
+            const struct pt_conf_peer *o = up->peers[j].conf;
+            if (!o->backup && strcmp(peer_name(c), peer_name(o)) == 0) {
                 group[i] = group[j];
                 break;
             }
@@ -220,12 +222,12 @@ static void ring_groups(const struct pt_conf_upstream *u, uint32_t *group)
 
 /* 160 points per unit of weight: crc32(HOST \0 PORT PREV), PREV being the previous
  * point's hash as 4 little-endian bytes (0 for the first). */
-static uint32_t ring_fill(const struct pt_conf_upstream *u, struct ring *r)
+static uint32_t ring_fill(const struct pt_upstream *up, struct ring *r)
 {
     uint32_t n = 0;
 
-    for (uint32_t i = 0; i < u->peer_count; i++) {
-        const struct pt_conf_peer *c = &u->peers[i];
+    for (uint32_t i = 0; i < up->peer_count; i++) {
+        const struct pt_conf_peer *c = up->peers[i].conf;
         uint32_t base, prev = 0, npoints = 160 * (c->weight ? c->weight : 1);
 
         if (c->backup)
@@ -244,27 +246,29 @@ static uint32_t ring_fill(const struct pt_conf_upstream *u, struct ring *r)
     return n;
 }
 
-void *pt_balancer_ring_new(const struct pt_conf_upstream *u)
+void *pt_balancer_ring_new(const struct pt_upstream *up)
 {
     uint64_t npoints = 0;
     struct ring *r;
     uint32_t n, kept = 0;
 
-    for (uint32_t i = 0; i < u->peer_count; i++)
-        if (!u->peers[i].backup)
-            npoints += 160 * (uint64_t)(u->peers[i].weight ? u->peers[i].weight : 1);
+    for (uint32_t i = 0; i < up->peer_count; i++) {
+        const struct pt_conf_peer *c = up->peers[i].conf;
+        if (!c->backup)
+            npoints += 160 * (uint64_t)(c->weight ? c->weight : 1);
+    }
     if (npoints > UINT32_MAX / 2)
         return NULL;
     r = calloc(1, sizeof(*r) + npoints * sizeof(r->points[0]));
     if (!r)
         return NULL;
-    r->group = calloc(u->peer_count ? u->peer_count : 1, sizeof(*r->group));
+    r->group = calloc(up->peer_count ? up->peer_count : 1, sizeof(*r->group));
     if (!r->group) {
         free(r);
         return NULL;
     }
-    ring_groups(u, r->group);
-    n = ring_fill(u, r);
+    ring_groups(up, r->group);
+    n = ring_fill(up, r);
     qsort(r->points, n, sizeof(r->points[0]), point_cmp);
     for (uint32_t j = 0; j < n; j++)
         if (kept == 0 || r->points[j].hash != r->points[kept - 1].hash)

@@ -21,6 +21,7 @@
 #include "parser/http.h"
 #include "proxy/upstream_conn.h"
 #include "proxy/upstream_group.h"
+#include "proxy/upstream_resolved.h"
 #include "proxy/upstream_zone.h"
 #include "proxy/worker.h"
 
@@ -46,7 +47,8 @@ struct hc_group {
     struct pt_upstream_group *g;
     char *request;
     size_t request_len;
-    struct probe *probes;  /* one per peer */
+    struct probe *probes;  /* one per peer (per place, with resolve lines) */
+    uint32_t probe_count;
 };
 
 static struct hc_group *checked; /* the groups this worker checks */
@@ -59,7 +61,7 @@ static uint32_t checked_count;
 static void finish(struct probe *pr, int passed, const char *why)
 {
     struct pt_upstream_group *g = pr->hg->g;
-    const char *peer = g->conf->peers[pr->peer].text;
+    const char *peer;
     uint32_t streak = 0;
     enum pt_upstream_health_change c;
 
@@ -68,6 +70,8 @@ static void finish(struct probe *pr, int passed, const char *why)
         pr->uc = NULL;
     }
     c = pt_upstream_zone_health(g->balancer, pr->peer, passed, pt_now_ms, &streak);
+    peer = pt_upstream_peer_text(g->balancer, pr->peer);
+    pt_upstream_unhold(g->balancer, pr->peer);
     if (c == PT_HEALTH_DOWN)
         pt_log(PT_LOG_WARN, "peer %s is unhealthy: %s; %u failed health check%s in a row "
                "(upstream \"%s\")", peer, why, streak, streak == 1 ? "" : "s", g->conf->name);
@@ -186,6 +190,7 @@ static void start_probe(struct hc_group *hg, struct probe *pr)
 
     pr->sent = 0;
     pr->in_len = 0;
+    pt_upstream_hold(hg->g->balancer, pr->peer); /* a resolve line's peer keeps its place */
     pt_http_response_init(&pr->resp, pr->headers, PROBE_HEADERS, NULL, PT_METHOD_GET);
     pr->uc = pt_upstream_conn_open(hg->g, pr->peer, pr, on_probe_event, on_probe_timer, &err);
     if (pr->uc == NULL) {
@@ -199,13 +204,17 @@ static void start_probe(struct hc_group *hg, struct probe *pr)
 
 /* ---- a group's rounds ---------------------------------------------------------------------- */
 
+/* Each round probes the group's peers as they are now: a group with resolve lines
+ * follows its zone's addresses first (a peer gone is `down`, a new one is probed). */
 static void on_round(struct pt_timer *t)
 {
     struct hc_group *hg = HG_OF_TIMER(t);
     const struct pt_conf_upstream *u = hg->g->conf;
+    struct pt_upstream *up = hg->g->balancer;
 
-    for (uint32_t i = 0; i < u->peer_count; i++) {
-        if (!u->peers[i].down && hg->probes[i].uc == NULL)
+    pt_upstream_refresh(up);
+    for (uint32_t i = 0; i < up->peer_count; i++) {
+        if (!up->peers[i].conf->down && hg->probes[i].uc == NULL)
             start_probe(hg, &hg->probes[i]);
     }
     pt_timer_set(&pt_worker.reactor.timers, &hg->timer,
@@ -237,7 +246,8 @@ static int start_group(struct hc_group *hg, const struct pt_conf_upstream *u)
         return -1;
     }
     hg->request = make_request(u, &hg->request_len);
-    hg->probes = calloc(u->peer_count, sizeof(*hg->probes));
+    hg->probe_count = pt_upstream_capacity(hg->g->balancer);
+    hg->probes = calloc(hg->probe_count ? hg->probe_count : 1, sizeof(*hg->probes));
     if (hg->request == NULL || hg->probes == NULL) {
         pt_log(PT_LOG_CRIT, "out of memory starting the health checks of upstream \"%s\"",
                u->name);
@@ -245,7 +255,7 @@ static int start_group(struct hc_group *hg, const struct pt_conf_upstream *u)
         free(hg->probes);
         return -1;
     }
-    for (uint32_t i = 0; i < u->peer_count; i++) {
+    for (uint32_t i = 0; i < hg->probe_count; i++) {
         hg->probes[i].hg = hg;
         hg->probes[i].peer = i;
     }
@@ -271,7 +281,8 @@ void pt_health_checks_start(void)
     }
     for (uint32_t i = 0; i < cfg->upstream_count; i++) {
         const struct pt_conf_upstream *u = cfg->upstreams[i];
-        if (!u->health_check.enabled || u->peer_count == 0 || u->index % workers != pt_worker.slot)
+        if (!u->health_check.enabled || (u->peer_count == 0 && !pt_upstream_resolve_lines(u)) ||
+            u->index % workers != pt_worker.slot)
             continue;
         if (start_group(&checked[checked_count], u) == 0)
             checked_count++;
@@ -283,9 +294,11 @@ void pt_health_checks_stop(void)
     for (uint32_t i = 0; i < checked_count; i++) {
         struct hc_group *hg = &checked[i];
         pt_timer_cancel(&pt_worker.reactor.timers, &hg->timer);
-        for (uint32_t k = 0; k < hg->g->conf->peer_count; k++) {
-            if (hg->probes[k].uc)
-                pt_upstream_conn_release(hg->probes[k].uc, 0);
+        for (uint32_t k = 0; k < hg->probe_count; k++) {
+            if (hg->probes[k].uc == NULL)
+                continue;
+            pt_upstream_conn_release(hg->probes[k].uc, 0);
+            pt_upstream_unhold(hg->g->balancer, k);
         }
         free(hg->probes);
         free(hg->request);

@@ -44,7 +44,7 @@ static void note_addr(struct pt_proxy *p)
 {
     struct pt_proxy_info *in = &p->info;
     size_t used = strlen(in->addrs);
-    const char *text = p->g->conf->peers[p->peer].text;
+    const char *text = pt_upstream_peer_text(p->g->balancer, (uint32_t)p->peer);
 
     snprintf(in->addrs + used, sizeof(in->addrs) - used, "%s%s", used ? ", " : "", text);
 }
@@ -263,7 +263,8 @@ static void log_fault(const struct pt_proxy *p, enum proxy_fault f, int err, con
            : p->state == P_CONNECT ? "connecting to upstream"
            : p->state == P_HEAD    ? "reading response header from upstream"
                                    : "reading upstream",
-           addr, p->peer >= 0 ? p->g->conf->peers[p->peer].text : "");
+           addr,
+           p->peer >= 0 ? pt_upstream_peer_text(p->g->balancer, (uint32_t)p->peer) : "");
 }
 
 /* An attempt failed before the response head was complete. */
@@ -281,7 +282,8 @@ static enum pt_proxy_step attempt_failed(struct pt_proxy *p, enum proxy_fault f,
         p->retry_same_peer = 1;
         pt_proxy_stats.stale_retries++;
         pt_log(PT_LOG_INFO, "upstream \"%s\" closed a kept-alive connection before answering "
-               "(%s); retrying on a new connection", p->g->conf->peers[p->peer].text, what);
+               "(%s); retrying on a new connection",
+               pt_upstream_peer_text(p->g->balancer, (uint32_t)p->peer), what);
         p->state = P_CONNECT;
         return STEP_ON;
     }
@@ -481,7 +483,7 @@ static uint32_t status_condition(uint16_t status)
 
 static int has_untried_peer(const struct pt_proxy *p)
 {
-    return p->tries.count < p->g->conf->peer_count;
+    return p->tries.count < p->g->balancer->peer_count;
 }
 
 /* A complete head: go on to another peer, answer with an error page, or relay it. */
@@ -664,7 +666,8 @@ void pt_proxy_client_gone(struct pt_proxy *p)
         return;
     pt_sockaddr_text(&p->hc->conn.peer, addr, sizeof(addr));
     pt_log(PT_LOG_INFO, "client prematurely closed connection, client: %s, upstream: \"%s\"",
-           addr, p->peer >= 0 ? p->g->conf->peers[p->peer].text : "");
+           addr,
+           p->peer >= 0 ? pt_upstream_peer_text(p->g->balancer, (uint32_t)p->peer) : "");
     if (!p->started)
         p->status = 499;
     pt_proxy_finish(p, 0);

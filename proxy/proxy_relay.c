@@ -226,7 +226,7 @@ static void log_cut(const struct pt_proxy *p, const char *what, ssize_t err)
 {
     pt_log(PT_LOG_ERR, "%s%s%s while reading upstream, upstream: \"%s\"", what,
            err < 0 ? ": " : "", err < 0 ? strerror((int)-err) : "",
-           p->g->conf->peers[p->peer].text);
+           pt_upstream_peer_text(p->g->balancer, (uint32_t)p->peer));
 }
 
 /* The upstream ended its side: the end of a close-delimited body, else a cut. */

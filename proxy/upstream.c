@@ -31,6 +31,7 @@
 #include <stdlib.h>
 
 #include "proxy/upstream_balancer.h"
+#include "proxy/upstream_resolved.h"
 #include "proxy/upstream_zone.h"
 
 uint32_t pt_upstream_weight(const struct pt_upstream_peer *p)
@@ -75,6 +76,24 @@ int pt_upstream_tried(const struct pt_upstream_tries *t, uint32_t i)
     return (int)((t->tried[i / 64] >> (i % 64)) & 1);
 }
 
+/* A group whose peers are its config's, index for index. */
+static int static_peers(struct pt_upstream *up)
+{
+    const struct pt_conf_upstream *u = up->conf;
+
+    up->peer_count = u->peer_count;
+    if (u->peer_count) {
+        up->peers = calloc(u->peer_count, sizeof(*up->peers));
+        if (!up->peers)
+            return -1;
+    }
+    for (uint32_t i = 0; i < u->peer_count; i++) {
+        up->peers[i].conf = &u->peers[i];
+        up->peers[i].effective_weight = pt_upstream_weight(&up->peers[i]);
+    }
+    return 0;
+}
+
 struct pt_upstream *pt_upstream_new(const struct pt_conf_upstream *u)
 {
     struct pt_upstream *up = calloc(1, sizeof(*up));
@@ -82,18 +101,10 @@ struct pt_upstream *pt_upstream_new(const struct pt_conf_upstream *u)
     if (!up)
         return NULL;
     up->conf = u;
-    up->peer_count = u->peer_count;
-    if (u->peer_count) {
-        up->peers = calloc(u->peer_count, sizeof(*up->peers));
-        if (!up->peers)
-            goto fail;
-    }
-    for (uint32_t i = 0; i < u->peer_count; i++) {
-        up->peers[i].conf = &u->peers[i];
-        up->peers[i].effective_weight = pt_upstream_weight(&up->peers[i]);
-    }
+    if ((pt_upstream_resolve_lines(u) ? pt_upstream_dynamic_new(up) : static_peers(up)) != 0)
+        goto fail;
     if (u->balancer == PT_BALANCE_HASH && u->hash_consistent) {
-        up->ring = pt_balancer_ring_new(u);
+        up->ring = pt_balancer_ring_new(up);
         if (!up->ring)
             goto fail;
     }
@@ -112,6 +123,7 @@ void pt_upstream_free(struct pt_upstream *up)
     pt_upstream_zone_detach(up);
     pt_balancer_ring_free(up->ring);
     up->ring = NULL;
+    pt_upstream_dynamic_free(up);
     free(up->peers);
     up->peers = NULL;
     free(up);
@@ -270,15 +282,35 @@ int pt_upstream_pick(struct pt_upstream *up, const void *key, size_t key_len,
 {
     int locked, i;
 
-    if (!up || up->peer_count == 0)
+    if (!up || (up->peer_count == 0 && !up->dyn))
         return -1;
     if (tries && tries->count >= PT_UPSTREAM_MAX_TRIES)
         return -1;
-    locked = up->shared && pt_upstream_zone_lock(up) == 0;
-    i = pick(up, key, key_len, tries, now_ms);
+    locked = up->shared && pt_upstream_zone_lock(up) == 0; /* dynamic peers follow here */
+    i = up->peer_count ? pick(up, key, key_len, tries, now_ms) : -1;
+    if (i >= 0 && up->dyn)
+        up->peers[i].held++;
     if (locked)
         pt_upstream_zone_unlock(up);
     return i;
+}
+
+void pt_upstream_refresh(struct pt_upstream *up)
+{
+    if (up && up->dyn && up->shared)
+        pt_upstream_zone_refresh(up);
+}
+
+void pt_upstream_hold(struct pt_upstream *up, uint32_t i)
+{
+    if (up->dyn && i < up->peer_count)
+        up->peers[i].held++;
+}
+
+void pt_upstream_unhold(struct pt_upstream *up, uint32_t i)
+{
+    if (up->dyn && i < up->peer_count && up->peers[i].held)
+        up->peers[i].held--;
 }
 
 static void record_failure(struct pt_upstream_peer *p, uint64_t now_ms)
@@ -341,6 +373,8 @@ void pt_upstream_done(struct pt_upstream *up, uint32_t i, int failed, uint64_t n
         return;
     locked = up->shared && pt_upstream_zone_lock(up) == 0;
     done(&up->peers[i], failed, now_ms);
+    if (up->dyn && up->peers[i].held)
+        up->peers[i].held--;
     if (locked)
         pt_upstream_zone_unlock(up);
 }

@@ -10,6 +10,11 @@
  * group's lock (proxy/upstream_zone.h); active health checks (proxy/health_check.h) mark
  * peers unhealthy there. Nothing here does I/O: the proxy (proxy/proxy.c) asks for a
  * peer, connects, and reports back.
+ *
+ * A group with `server NAME resolve` lines also has dynamic peers, following the
+ * addresses its zone publishes (proxy/upstream_resolved.h): peer indexes stay what they
+ * are while a request holds them, but peer_count and the peers' addresses may change at
+ * any pick, so a peer is named through up->peers[i].conf, never conf->peers[i].
  */
 #ifndef PT_PROXY_UPSTREAM_H
 #define PT_PROXY_UPSTREAM_H
@@ -29,17 +34,24 @@ struct pt_upstream_peer {
     uint64_t down_until_ms;   /* max_fails reached: skipped until then */
     uint64_t up_since_ms;     /* slow_start: when it came back */
     uint8_t unhealthy;        /* health_check took it out (zone state, copied in) */
+    uint32_t held;            /* dynamic peers: this worker's requests and health probes
+                               * on it (pick to done): its place is not given to another
+                               * address while any is */
 };
 
 struct pt_upstream_shared;
+struct pt_upstream_dynamic;
 
 struct pt_upstream {
     const struct pt_conf_upstream *conf;
-    struct pt_upstream_peer *peers; /* conf->peers, same order */
+    struct pt_upstream_peer *peers; /* conf->peers, same order (but see dyn) */
     uint32_t peer_count;
     void *ring;                      /* hash consistent: the ring (upstream.c) */
     uint32_t rr_next;                /* least_conn ties and ip_hash fallback */
     struct pt_upstream_shared *shared; /* `zone`: where peers' state lives; NULL: here */
+    struct pt_upstream_dynamic *dyn; /* resolve lines: their peers come after the other
+                                      * lines' ones (upstream_resolved.h); NULL when the
+                                      * group has none */
 };
 
 /* What one request has tried so far: a peer is not picked twice for it. */
@@ -62,6 +74,21 @@ void pt_upstream_free(struct pt_upstream *up);
  * is usable (the caller answers 502). */
 int pt_upstream_pick(struct pt_upstream *up, const void *key, size_t key_len,
                      struct pt_upstream_tries *tries, uint64_t now_ms);
+
+/* Peer i's address as text ("10.0.0.1:8080", "[::1]:8080"): $upstream_addr, logs. */
+static inline const char *pt_upstream_peer_text(const struct pt_upstream *up, uint32_t i)
+{
+    return up->peers[i].conf->text;
+}
+
+/* A group with resolve lines: its dynamic peers brought up to what its zone publishes now
+ * (picks do it themselves; a health check round calls this first). Nothing otherwise. */
+void pt_upstream_refresh(struct pt_upstream *up);
+
+/* Holds peer i (a health probe between its start and its result; picks hold their own)
+ * and lets it go: see pt_upstream_peer.held. */
+void pt_upstream_hold(struct pt_upstream *up, uint32_t i);
+void pt_upstream_unhold(struct pt_upstream *up, uint32_t i);
 
 /* The request to peer i ended: failed says whether it counts towards max_fails (an
  * error, a timeout, or a status proxy_next_upstream names). Ends it being active. */

@@ -57,9 +57,10 @@ int pt_balancer_hash(struct pt_upstream *up, const void *key, size_t len,
 int pt_balancer_chash(struct pt_upstream *up, const void *key, size_t len,
                       const struct pt_upstream_tries *t, uint64_t now_ms);
 
-/* The consistent-hash ring of u's primaries (160 points per unit of weight, nginx's
- * point hashes of each server line's name). NULL: no memory. */
-void *pt_balancer_ring_new(const struct pt_conf_upstream *u);
+/* The consistent-hash ring of up's primaries (160 points per unit of weight, nginx's
+ * point hashes of each server line's name; the peers of one name share its points).
+ * NULL: no memory. */
+void *pt_balancer_ring_new(const struct pt_upstream *up);
 void pt_balancer_ring_free(void *ring);
 
 #endif

@@ -89,6 +89,23 @@ static void on_conn_timer(struct pt_timer *t)
     uc->on_timer(uc->owner);
 }
 
+/* A group with resolve lines gives a dynamic peer's place to another address once the
+ * old one is gone and no request holds it: a connection is to its peer only while the
+ * addresses agree (and the peer is not gone). Other groups' peers never change. */
+static int still_its_peer(const struct pt_upstream_conn *uc)
+{
+    const struct pt_upstream *up = uc->group->balancer;
+    const struct pt_conf_peer *pc;
+
+    if (up->dyn == NULL)
+        return 1;
+    if (uc->peer >= up->peer_count)
+        return 0;
+    pc = up->peers[uc->peer].conf;
+    return !pc->down && pc->addr_len <= sizeof(uc->conn.peer) &&
+           memcmp(&uc->conn.peer, &pc->addr, pc->addr_len) == 0;
+}
+
 /* A request takes uc: counted at once, as nginx counts c->requests at connect, so that
  * keepalive_requests closes it after that many (release checks the count). */
 static void take(struct pt_upstream_conn *uc, void *owner, void (*on_event)(void *, uint32_t),
@@ -106,7 +123,7 @@ struct pt_upstream_conn *pt_upstream_conn_reuse(struct pt_upstream_group *g, uin
                                                 void (*on_timer)(void *))
 {
     for (struct pt_upstream_conn *uc = g->pool.head; uc; uc = uc->next) {
-        if (uc->peer != peer)
+        if (uc->peer != peer || !still_its_peer(uc))
             continue;
         pool_unlink(&g->pool, uc);
         pt_timer_cancel(&pt_worker.reactor.timers, &uc->conn.timer);
@@ -123,7 +140,7 @@ static int reusable_now(const struct pt_upstream_conn *uc)
 
     return u->keepalive > 0 && uc->requests < u->keepalive_requests &&
            pt_now_ms - uc->created_ms < (uint64_t)u->keepalive_time && !uc->conn.eof &&
-           !pt_worker.quitting;
+           !pt_worker.quitting && still_its_peer(uc);
 }
 
 void pt_upstream_conn_release(struct pt_upstream_conn *uc, int reusable)
@@ -154,7 +171,7 @@ struct pt_upstream_conn *pt_upstream_conn_open(struct pt_upstream_group *g, uint
                                                void (*on_event)(void *, uint32_t),
                                                void (*on_timer)(void *), int *err)
 {
-    const struct pt_conf_peer *pc = &g->conf->peers[peer];
+    const struct pt_conf_peer *pc = g->balancer->peers[peer].conf;
     struct pt_upstream_conn *uc = calloc(1, sizeof(*uc));
     int fd, one = 1, rc;
 

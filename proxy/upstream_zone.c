@@ -6,7 +6,9 @@
  * struct pt_upstream_zone_peer: a future layout takes other keys rather than misreading
  * these. A peer that leaves the config keeps its entry (an old generation of workers may
  * still use it; it is found again if the peer comes back), so a zone holds every peer
- * its groups ever had: a few dozen bytes each.
+ * its groups ever had: a few dozen bytes each. The peers of `server NAME resolve` lines
+ * have no such entries: each line has a record, "upstream.v1:GROUP/resolve:NAME#N", of a
+ * fixed size whatever its addresses do (proxy/upstream_resolved.c).
  */
 #include "proxy/upstream_zone.h"
 
@@ -17,6 +19,7 @@
 
 #include "core/log.h"
 #include "core/shm.h"
+#include "proxy/upstream_resolved.h"
 
 struct pt_upstream_zone_group {
     struct pt_shm_mutex lock;
@@ -77,10 +80,12 @@ static void init_peer(void *p, void *arg)
     s->effective_weight = c->weight ? c->weight : 1;
 }
 
-/* Finds or makes u's entries in z; peers[i] gets peer i's (peers may be NULL). */
+/* Finds or makes u's entries in z; peers[i] gets conf peer i's (peers may be NULL). The
+ * resolve lines' peers have none: their state is in the lines' records, made here too
+ * (and remembered in up, a worker's; NULL in the master). */
 static int make_entries(struct pt_shm_zone *z, const struct pt_conf_upstream *u,
                         struct pt_upstream_zone_group **group,
-                        struct pt_upstream_zone_peer **peers)
+                        struct pt_upstream_zone_peer **peers, struct pt_upstream *up)
 {
     char key[KEY_MAX];
     struct pt_upstream_zone_group *g;
@@ -92,13 +97,41 @@ static int make_entries(struct pt_shm_zone *z, const struct pt_conf_upstream *u,
         *group = g;
     for (uint32_t i = 0; i < u->peer_count; i++) {
         struct pt_upstream_zone_peer *s;
+        if (pt_upstream_resolved_peer(u, i))
+            continue;
         if (peer_key(key, u, i) != 0 ||
             (s = pt_shm_entry(z, key, sizeof(*s), init_peer, &u->peers[i])) == NULL)
             return -1;
         if (peers)
             peers[i] = s;
     }
-    return 0;
+    return pt_upstream_resolve_lines(u) ? pt_upstream_records_make(z, u, up) : 0;
+}
+
+/* sh->peers in up->peers' order: the other lines' peers from their conf entries, the
+ * dynamic places on the dummy until the first lock looks at the records. */
+static int map_dynamic(struct pt_shm_zone *z, struct pt_upstream *up,
+                       struct pt_upstream_shared *sh)
+{
+    const struct pt_conf_upstream *u = up->conf;
+    struct pt_upstream_zone_peer **by_conf = calloc(u->peer_count ? u->peer_count : 1,
+                                                    sizeof(*by_conf));
+    uint32_t cap = pt_upstream_capacity(up);
+    int rc = -1;
+
+    if (by_conf == NULL || make_entries(z, u, &sh->group, by_conf, up) != 0)
+        goto out;
+    for (uint32_t i = 0; i < cap; i++) {
+        const struct pt_conf_peer *c = i < up->peer_count ? up->peers[i].conf : NULL;
+        if (c && c >= u->peers && c < u->peers + u->peer_count)
+            sh->peers[i] = by_conf[c - u->peers];
+        else
+            sh->peers[i] = pt_upstream_dynamic_dummy(up);
+    }
+    rc = 0;
+out:
+    free(by_conf);
+    return rc;
 }
 
 /* ---- the master ---------------------------------------------------------------------- */
@@ -137,7 +170,7 @@ struct pt_upstream_zones *pt_upstream_zones_prepare(const struct pt_config *cfg,
             goto fail;
         }
         zs->zones[zs->count++] = z;
-        if (make_entries(z, u, NULL, NULL) != 0) {
+        if (make_entries(z, u, NULL, NULL, NULL) != 0) {
             snprintf(msg, cap, "no memory in upstream zone \"%s\" for upstream \"%s\": "
                      "the zone is too small", u->zone, u->name);
             goto fail;
@@ -172,10 +205,12 @@ int pt_upstream_zone_attach(struct pt_upstream *up)
         return -1;
     }
     sh = calloc(1, sizeof(*sh));
-    if (sh == NULL || (sh->peers = calloc(u->peer_count ? u->peer_count : 1,
+    if (sh == NULL || (sh->peers = calloc(pt_upstream_capacity(up) ? pt_upstream_capacity(up)
+                                                                    : 1,
                                           sizeof(*sh->peers))) == NULL)
         goto fail;
-    if (make_entries(z, u, &sh->group, sh->peers) != 0) {
+    if ((up->dyn ? map_dynamic(z, up, sh) : make_entries(z, u, &sh->group, sh->peers, NULL))
+        != 0) {
         pt_log(PT_LOG_ALERT, "no room in shared memory zone \"%s\" for upstream \"%s\": its "
                "state stays per worker", u->zone, u->name);
         goto fail;
@@ -235,7 +270,9 @@ static void push(struct pt_upstream *up)
     }
 }
 
-static int lock_group(struct pt_upstream *up)
+/* Takes the group's lock; a group with resolve lines then follows its records (sync 1),
+ * so that every index used under the lock means what the records say. */
+static int lock_group(struct pt_upstream *up, int sync)
 {
     int rc = pt_shm_mutex_lock(&up->shared->group->lock);
 
@@ -245,12 +282,14 @@ static int lock_group(struct pt_upstream *up)
     else if (rc < 0)
         pt_log(PT_LOG_ALERT, "locking upstream \"%s\" failed (%d: %s)", up->conf->name, -rc,
                strerror(-rc));
+    if (rc >= 0 && sync && up->dyn)
+        pt_upstream_dynamic_sync(up, up->shared->peers);
     return rc < 0 ? -1 : 0;
 }
 
 int pt_upstream_zone_lock(struct pt_upstream *up)
 {
-    if (lock_group(up) != 0)
+    if (lock_group(up, 1) != 0)
         return -1;
     pull(up);
     return 0;
@@ -260,6 +299,22 @@ void pt_upstream_zone_unlock(struct pt_upstream *up)
 {
     push(up);
     pt_shm_mutex_unlock(&up->shared->group->lock);
+}
+
+int pt_upstream_zone_lock_bare(struct pt_upstream *up)
+{
+    return up->shared ? lock_group(up, 0) : -1;
+}
+
+void pt_upstream_zone_unlock_bare(struct pt_upstream *up)
+{
+    pt_shm_mutex_unlock(&up->shared->group->lock);
+}
+
+void pt_upstream_zone_refresh(struct pt_upstream *up)
+{
+    if (up->shared && lock_group(up, 1) == 0)
+        pt_shm_mutex_unlock(&up->shared->group->lock);
 }
 
 /* ---- health ---------------------------------------------------------------------------- */
@@ -300,7 +355,7 @@ enum pt_upstream_health_change pt_upstream_zone_health(struct pt_upstream *up, u
     enum pt_upstream_health_change c;
     uint32_t dummy = 0;
 
-    if (up->shared == NULL || i >= up->peer_count || lock_group(up) != 0)
+    if (up->shared == NULL || i >= up->peer_count || lock_group(up, 1) != 0)
         return PT_HEALTH_SAME;
     c = health_locked(up->shared->peers[i], &up->conf->health_check, passed, now_ms,
                       streak ? streak : &dummy);

@@ -11,7 +11,9 @@
  * A worker's struct pt_upstream keeps its own array of peers, which the balancers work
  * on unchanged: with a zone, pt_upstream_pick and pt_upstream_done take the group's lock,
  * copy the shared state in, decide, and copy it back (proxy/upstream.c). A group without
- * a zone never comes here: no lock, no copy.
+ * a zone never comes here: no lock, no copy. The peers of `server NAME resolve` lines live
+ * in records of their own (proxy/upstream_resolved.h); a group with any brings its peers
+ * up to them each time it takes the lock, before copying in.
  */
 #ifndef PT_PROXY_UPSTREAM_ZONE_H
 #define PT_PROXY_UPSTREAM_ZONE_H
@@ -58,6 +60,14 @@ void pt_upstream_zone_detach(struct pt_upstream *up);
 int pt_upstream_zone_lock(struct pt_upstream *up);
 /* Copies up->peers' state back into the zone and releases the lock. */
 void pt_upstream_zone_unlock(struct pt_upstream *up);
+
+/* The group's lock without copying any state (publishing a resolve line's addresses,
+ * proxy/upstream_resolved.h): 0, or -1 (logged; no unlock then). */
+int pt_upstream_zone_lock_bare(struct pt_upstream *up);
+void pt_upstream_zone_unlock_bare(struct pt_upstream *up);
+
+/* Takes the lock only to bring up's dynamic peers up to their records. */
+void pt_upstream_zone_refresh(struct pt_upstream *up);
 
 /* What a health check result changed. */
 enum pt_upstream_health_change {

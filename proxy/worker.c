@@ -23,6 +23,7 @@
 #include "proxy/health_check.h"
 #include "proxy/http_conn.h"
 #include "proxy/upstream_group.h"
+#include "proxy/upstream_resolve.h"
 
 struct pt_worker pt_worker;
 
@@ -125,6 +126,7 @@ static void begin_quit(void)
     pt_worker.quitting = 1;
     stop_listening();
     pt_health_checks_stop(); /* the next generation's worker checks from now on */
+    pt_upstream_resolve_stop(); /* and resolves */
     if (pt_worker.cfg->main.worker_shutdown_timeout > 0) {
         pt_worker.quit_deadline = pt_now_ms + (uint64_t)pt_worker.cfg->main.worker_shutdown_timeout;
         pt_worker.quit_timer.fire = on_quit_deadline;
@@ -184,9 +186,11 @@ int pt_worker_run(struct pt_config *cfg, uint32_t slot, const int *fds, uint32_t
         return 2;
     }
     pt_health_checks_start();
+    pt_upstream_resolve_start();
     serve();
     pt_access_log_flush(); /* lines still in buffer= are not lost at exit */
     pt_health_checks_stop();
+    pt_upstream_resolve_stop();
     pt_upstream_groups_free();
     pt_reactor_cleanup(&pt_worker.reactor);
     pt_buf_trim();
