@@ -7,11 +7,18 @@ on LOAD_CPU, takes the median of each figure over the rounds, prints a table per
 with the ratios and the `ratio_vs_PEER: X` lines, and rewrites that scenario's block in
 bench/RESULTS.md.
 
-Servers and scenarios are tables (SERVERS, SCENARIOS below): a new peer (HAProxy, h2o) is a
-start function plus a config in bench/configs/SCENARIO.NAME.conf; a new scenario is a run
-function that returns a dict of figures, and a table layout. Everything started lives in
-its own process group, listed in $BENCH_PGIDS so that bench/run's EXIT trap can kill what a
-crash here would leave behind.
+Servers and scenarios are tables (SERVERS, SCENARIOS below): a new peer is a start function
+plus a config in bench/configs/SCENARIO.NAME.conf; a new scenario is a run function that
+returns a dict of figures, the servers it compares, and a table layout. Everything started
+lives in its own process group, listed in $BENCH_PGIDS so that bench/run's EXIT trap can
+kill what a crash here would leave behind.
+
+The proxy scenarios (issue 5) put one backend (bench/floor/backend.c, on LOAD_CPU with the
+load generator, charged to no proxy) behind portico, nginx, HAProxy, h2o and the relay floor
+(bench/floor/relay.c), and take three passes: peak requests/s and CPU per request with wrk;
+latency at a fixed rate, about half the slowest peak, with bench/load/rate.c (Debian's wrk
+has no -R); syscalls per request over a fixed count of requests (strace -c -f, and perf's
+syscall tracepoint, which does not slow the server down).
 """
 import ctypes
 import datetime
@@ -27,6 +34,8 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -50,10 +59,14 @@ SETTINGS = {
     "NICE": env_int("NICE", -10),            # servers and load generator alike
     "NOISE": env_int("NOISE", 10),           # % of other load that makes a run re-run
     "RETRY": env_int("RETRY", 30),           # seconds of re-runs allowed per invocation
+    # proxy scenarios (issue 5)
+    "RATE": env_int("RATE", 0),              # req/s of the latency pass; 0: RATE_SHARE % of
+    "RATE_SHARE": env_int("RATE_SHARE", 50),  # the slowest server's median peak
+    "SYSCALL_REQS": env_int("SYSCALL_REQS", 20000),  # requests counted; 0: no syscall pass
 }
 DEFAULTS = {"ROUNDS": 3, "DURATION": 10, "WARMUP": 1, "CONNS": 50, "THREADS": 1,
             "IDLE_CONNS": 10000, "SERVER_CPU": "0", "LOAD_CPU": "1", "NICE": -10,
-            "NOISE": 10, "RETRY": 30}
+            "NOISE": 10, "RETRY": 30, "RATE": 0, "RATE_SHARE": 50, "SYSCALL_REQS": 20000}
 READY_TIMEOUT = 5.0   # seconds a server gets to answer on its port after it starts
 
 
@@ -63,6 +76,11 @@ def log(msg):
 
 class NotRunnable(Exception):
     pass
+
+
+class NotConfigurable(Exception):
+    """The server refuses this scenario's config (portico -t): skipped in this scenario only,
+    not in the others."""
 
 
 # ---- process groups --------------------------------------------------------------------
@@ -226,11 +244,13 @@ def free_port():
     return port
 
 
-def render_config(config_set, server, port, tmp):
-    """bench/configs/SET.SERVER.conf with @PORT@ and @TMP@ filled in, written into tmp."""
+def render_config(config_set, server, port, tmp, backend_port=None):
+    """bench/configs/SET.SERVER.conf with @PORT@, @BACKEND_PORT@ and @TMP@ filled in,
+    written into tmp."""
     src = os.path.join(BENCH, "configs", "%s.%s.conf" % (config_set, server))
     with open(src) as f:
         text = f.read().replace("@PORT@", str(port)).replace("@TMP@", tmp)
+    text = text.replace("@BACKEND_PORT@", str(backend_port))
     if config_set == "routing":
         write_routing_servers(tmp, port)
     if config_set == "static":
@@ -241,27 +261,71 @@ def render_config(config_set, server, port, tmp):
     return dst
 
 
-def cmd_portico(conf, port, tmp):
+def cmd_portico(conf, port, tmp, backend_port):
     return [os.environ["BENCH_PORTICO"], "-c", conf]
 
 
-def cmd_nginx(conf, port, tmp):
+def check_portico(conf):
+    """`portico -t`: None if it takes the config, else its first line (file:line:col: what)."""
+    try:
+        p = subprocess.run([os.environ["BENCH_PORTICO"], "-t", "-c", conf], capture_output=True,
+                           text=True, timeout=30, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return "portico -t: %s" % e
+    if p.returncode == 0:
+        return None
+    lines = [l.strip() for l in (p.stderr + p.stdout).splitlines() if l.strip()]
+    return "portico -t rejects %s: %s" % (os.path.basename(conf),
+                                          lines[0] if lines else "exit %d" % p.returncode)
+
+
+def cmd_nginx(conf, port, tmp, backend_port):
     # -e: nginx opens its compiled-in error log before reading the config; keep it in tmp.
     return ["nginx", "-p", tmp + "/", "-e", os.path.join(tmp, "error.log"), "-c", conf]
 
 
-def cmd_floor(conf, port, tmp):
+def cmd_haproxy(conf, port, tmp, backend_port):
+    # -db: foreground, no master-worker: one process, the one measured
+    return ["haproxy", "-db", "-f", conf]
+
+
+def cmd_h2o(conf, port, tmp, backend_port):
+    return ["h2o", "-c", conf]
+
+
+def cmd_floor(conf, port, tmp, backend_port):
     return [os.environ["BENCH_FLOOR"], "127.0.0.1:%d" % port]
 
 
-# name -> (command builder, whether it reads a config from bench/configs). The first is the
-# subject of every ratio; the order is the order of each round.
+def cmd_relay(conf, port, tmp, backend_port):
+    return [os.environ["BENCH_RELAY"], "127.0.0.1:%d" % port, "127.0.0.1:%d" % backend_port]
+
+
+class Peer:
+    """How to start one server: its command, whether it reads a config from bench/configs,
+    a check of that config that may refuse the scenario (None: none), and whether its
+    worker is the process started (h2o forks a helper that is not a worker)."""
+
+    def __init__(self, command, has_config, check=None, started_is_worker=False):
+        self.command = command
+        self.has_config = has_config
+        self.check = check
+        self.started_is_worker = started_is_worker
+
+
+# name -> Peer. The first is the subject of every ratio; a scenario lists the servers it
+# compares, in the order of each round.
 SERVERS = {
-    "portico": (cmd_portico, True),
-    "nginx": (cmd_nginx, True),
-    "floor": (cmd_floor, False),
+    "portico": Peer(cmd_portico, True, check_portico),
+    "nginx": Peer(cmd_nginx, True),
+    "haproxy": Peer(cmd_haproxy, True, started_is_worker=True),
+    "h2o": Peer(cmd_h2o, True, started_is_worker=True),
+    "floor": Peer(cmd_floor, False),
+    "relay": Peer(cmd_relay, False),
 }
 SUBJECT = "portico"
+# Peers that are programs of the system; a missing one is "not installed", not an error.
+INSTALLED = {"nginx": "nginx", "haproxy": "haproxy", "h2o": "h2o"}
 
 
 def get(port, path="/"):
@@ -279,16 +343,25 @@ def get(port, path="/"):
 
 
 class Running:
-    """A started server: its process group, port and scratch dir."""
+    """A started server: its process group, port and scratch dir; backend: the Backend it
+    proxies to (proxy scenarios), else None."""
 
-    def __init__(self, name, config_set, tmp_root):
+    def __init__(self, name, config_set, tmp_root, backend=None):
         self.name = name
+        self.backend = backend
         self.port = free_port()
-        self.tmp = os.path.join(tmp_root, "%s.%d" % (name, self.port))
-        os.makedirs(self.tmp)
-        build, has_conf = SERVERS[name]
-        conf = render_config(config_set, name, self.port, self.tmp) if has_conf else None
-        cmd = pinned(SETTINGS["SERVER_CPU"], build(conf, self.port, self.tmp))
+        # unique even when free_port() hands out a port again in a later run
+        self.tmp = tempfile.mkdtemp(prefix="%s.%d." % (name, self.port), dir=tmp_root)
+        peer = SERVERS[name]
+        backend_port = backend.port if backend else None
+        conf = (render_config(config_set, name, self.port, self.tmp, backend_port)
+                if peer.has_config else None)
+        if peer.check:
+            refused = peer.check(conf)
+            if refused:
+                raise NotConfigurable(refused)
+        cmd = pinned(SETTINGS["SERVER_CPU"], peer.command(conf, self.port, self.tmp,
+                                                         backend_port))
         self.stderr_path = os.path.join(self.tmp, "stderr")
         with open(self.stderr_path, "w") as err:
             self.proc = spawn(cmd, stdin=subprocess.DEVNULL, stdout=err, stderr=err,
@@ -332,8 +405,39 @@ class Running:
     def workers(self):
         """The worker(s): every process of the group but the master, or the only one."""
         pids = self.processes()
+        if SERVERS[self.name].started_is_worker:
+            return [self.proc.pid] if self.proc.pid in pids else []
         others = [p for p in pids if p != self.proc.pid]
         return others if others else pids
+
+    def stop(self):
+        kill_group(self.proc)
+
+
+class Backend:
+    """The backend of the proxy scenarios (bench/floor/backend.c: "hello\\n" on /, 64 KiB on
+    /64k, 1 MiB on /1m), one per scenario, the same for every proxy. It runs on LOAD_CPU
+    beside the load generator, so that SERVER_CPU holds the proxy alone, and its CPU time
+    is charged to no proxy (each table shows it per request)."""
+
+    def __init__(self, tmp_root):
+        self.port = free_port()
+        cmd = pinned(SETTINGS["LOAD_CPU"], [os.environ["BENCH_BACKEND"],
+                                            "127.0.0.1:%d" % self.port])
+        self.proc = spawn(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL, cwd=tmp_root)
+        end = time.monotonic() + READY_TIMEOUT
+        while time.monotonic() < end and self.proc.poll() is None:
+            try:
+                if get(self.port)[2] == b"hello\n":
+                    return
+            except (OSError, http.client.HTTPException):
+                time.sleep(0.05)
+        self.stop()
+        raise RuntimeError("the backend (%s) does not answer" % os.environ["BENCH_BACKEND"])
+
+    def pids(self):
+        return group_members(self.proc.pid)
 
     def stop(self):
         kill_group(self.proc)
@@ -377,22 +481,63 @@ def wrk(port, seconds, path="/", host=None):
 
 # ---- scenarios -------------------------------------------------------------------------
 
+class CpuMeter:
+    """CPU time over a run: the server's (all its processes), the backend's if any, the
+    load generator's, and what other tasks took of the two CPUs, in % (the noise that makes
+    run_quietly run again). The load generator is load_pid, read live from /proc, or if
+    None every child reaped between start and stop (wrk, which runs the whole window)."""
+
+    def __init__(self, srv, load_pid=None):
+        self.srv = srv
+        self.pids = srv.processes()
+        self.backend_pids = srv.backend.pids() if srv.backend else []
+        self.load_pid = load_pid
+        self.cpus = sorted({SETTINGS["SERVER_CPU"], SETTINGS["LOAD_CPU"]})
+
+    def load_seconds(self):
+        if self.load_pid is not None:
+            return cpu_ticks([self.load_pid]) / CLK_TCK
+        ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return ru.ru_utime + ru.ru_stime
+
+    def start(self):
+        self.ticks0 = cpu_ticks(self.pids)
+        self.backend0 = cpu_ticks(self.backend_pids)
+        self.busy0, self.t0 = cpu_busy(self.cpus), time.monotonic()
+        self.load0 = self.load_seconds()
+
+    def stop(self):
+        """At the end of the window (wrk: once reaped): the figures of the run, without
+        per-request division (see per_request). A server process that exited meanwhile
+        (a crashed worker, respawned) takes its CPU time with it: the run fails."""
+        ticks = cpu_ticks(self.pids) - self.ticks0
+        gone = sorted(set(self.pids) - set(self.srv.processes()))
+        if gone:
+            raise RuntimeError("%s: process %s exited during the run (crashed?)" % (
+                self.srv.name, ", ".join(map(str, gone))))
+        backend = cpu_ticks(self.backend_pids) - self.backend0
+        load_s = self.load_seconds() - self.load0
+        others_s = (cpu_busy(self.cpus) - self.busy0 - ticks - backend) / CLK_TCK - load_s
+        self.server_s, self.backend_s, self.load_s = ticks / CLK_TCK, backend / CLK_TCK, load_s
+        self.others = max(others_s, 0) / (time.monotonic() - self.t0) / len(self.cpus) * 100
+
+    def per_request(self, requests):
+        n = max(requests, 1)
+        return self.server_s * 1e6 / n, self.backend_s * 1e6 / n, self.load_s * 1e6 / n
+
+
 def run_return(srv, path="/", host=None):
     """GET / with a small body over keep-alive, wrk with fixed settings."""
     if SETTINGS["WARMUP"] > 0:
         wrk(srv.port, SETTINGS["WARMUP"], path, host)
-    pids = srv.processes()
-    cpus = sorted({SETTINGS["SERVER_CPU"], SETTINGS["LOAD_CPU"]})
-    before, busy0, t0 = cpu_ticks(pids), cpu_busy(cpus), time.monotonic()
-    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    meter = CpuMeter(srv)
+    meter.start()
     fig = wrk(srv.port, SETTINGS["DURATION"], path, host)
-    ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)  # wrk, reaped
-    ticks = cpu_ticks(pids) - before
-    wrk_s = (ru1.ru_utime + ru1.ru_stime) - (ru0.ru_utime + ru0.ru_stime)
-    others_s = (cpu_busy(cpus) - busy0 - ticks) / CLK_TCK - wrk_s
-    fig["cpu_us"] = ticks / CLK_TCK * 1e6 / max(fig["requests"], 1)
-    fig["wrk_us"] = wrk_s * 1e6 / max(fig["requests"], 1)
-    fig["others"] = max(others_s, 0) / (time.monotonic() - t0) / len(cpus) * 100
+    meter.stop()
+    fig["cpu_us"], backend_us, fig["wrk_us"] = meter.per_request(fig["requests"])
+    if srv.backend:
+        fig["backend_us"] = backend_us
+    fig["others"] = meter.others
     fig["rss"] = sum(rss_kib(w) for w in srv.workers())
     fig["resp"] = srv.response_bytes
     return fig
@@ -484,6 +629,175 @@ def run_idle(srv):
             "per_conn": (rss1 - rss0) * 1024.0 / n}
 
 
+# ---- the proxy scenarios (issue 5) ------------------------------------------------------
+
+def rate_loader(port, path, args, timeout):
+    """Starts bench/load/rate.c on LOAD_CPU with CONNS connections (args: its other options);
+    a watchdog kills it after timeout seconds, whatever it is doing."""
+    cmd = pinned(SETTINGS["LOAD_CPU"], [os.environ["BENCH_RATE"], "-c%d" % SETTINGS["CONNS"]]
+                 + args + ["http://127.0.0.1:%d%s" % (port, path)])
+    p = spawn(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+              text=True)
+    def kill():
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    watchdog = threading.Timer(timeout, kill)
+    watchdog.daemon = True
+    watchdog.start()
+    return p, watchdog
+
+
+def finish_loader(p, watchdog, on_line=None):
+    """Reads the loader's output to its end (on_line sees each line as it comes); returns its
+    "KEY VALUE" figures. Raises RuntimeError if it failed or timed out."""
+    lines = []
+    try:
+        for line in p.stdout:
+            line = line.strip()
+            lines.append(line)
+            if on_line:
+                on_line(line)
+        p.wait(timeout=5)
+    finally:
+        watchdog.cancel()
+        kill_group(p, grace=1.0)
+    figs = {}
+    for line in lines:
+        parts = line.split()
+        if len(parts) == 2:
+            try:
+                figs[parts[0]] = float(parts[1])
+            except ValueError:
+                pass
+    if p.returncode != 0 or "requests" not in figs or figs.get("timed_out"):
+        raise RuntimeError("rate failed (exit %s):\n%s" % (p.returncode, "\n".join(lines[-20:])))
+    return figs
+
+
+def run_at_rate(srv, path, rate):
+    """Latency at a fixed rate: bench/load/rate.c at `rate` req/s over CONNS connections for
+    DURATION s after a WARMUP s warm-up, latency from each request's scheduled time; the
+    server's CPU per request over the same window."""
+    seconds, warmup = SETTINGS["DURATION"], max(SETTINGS["WARMUP"], 1)
+    p, watchdog = rate_loader(srv.port, path, ["-r%d" % rate, "-d%d" % seconds,
+                                               "-w%d" % warmup], seconds + warmup + 30)
+    meter = CpuMeter(srv, load_pid=p.pid)
+
+    def on_line(line):
+        if line == "start":
+            meter.start()
+        elif line == "stop":
+            meter.stop()
+    figs = finish_loader(p, watchdog, on_line)
+    cpu_us, backend_us, load_us = meter.per_request(figs["requests"])
+    return {"rate": rate, "rate_rps": figs["rps"], "p50r": figs["p50_us"],
+            "p99r": figs["p99_us"], "p999r": figs["p999_us"], "lag99": figs["lag_p99_us"],
+            "cpu_rate_us": cpu_us, "rate_errors": figs["errors"] + figs["non2xx"],
+            "others": meter.others}
+
+
+def closed_loop(srv, path, count):
+    """count requests over CONNS connections, each sent when the previous answer is in."""
+    p, watchdog = rate_loader(srv.port, path, ["-n%d" % count, "-t120"], 150)
+    return finish_loader(p, watchdog)
+
+
+def tracer_attached(pid):
+    """True once every thread of pid is traced (strace -f -p attaches them all)."""
+    try:
+        tids = os.listdir("/proc/%d/task" % pid)
+    except OSError:
+        return True  # gone: nothing to wait for
+    for tid in tids:
+        try:
+            with open("/proc/%d/task/%s/status" % (pid, tid)) as f:
+                traced = any(l.startswith("TracerPid:") and l.split()[1] != "0" for l in f)
+        except OSError:
+            continue
+        if not traced:
+            return False
+    return True
+
+
+def parse_strace_summary(text):
+    """strace -c's table -> {syscall: calls}, with the total under "total"."""
+    calls = {}
+    for line in text.splitlines():
+        m = re.match(r"^\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(?:\d+\s+)?(\S+)\s*$", line)
+        if m:
+            calls[m.group(2)] = int(m.group(1))
+    return calls
+
+
+def traced(srv, path, count, tool_cmd, ready):
+    """Runs tool_cmd (attached to srv's workers) around count closed-loop requests;
+    ready() says when it is attached. Returns the requests counted."""
+    tool = spawn(tool_cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                 stderr=subprocess.DEVNULL)
+    try:
+        end = time.monotonic() + 10
+        while not ready() and time.monotonic() < end and tool.poll() is None:
+            time.sleep(0.02)
+        if tool.poll() is not None or not ready():
+            raise RuntimeError("%s did not attach" % tool_cmd[0])
+        figs = closed_loop(srv, path, count)
+        os.killpg(tool.pid, signal.SIGINT)  # both print their summary and detach
+        tool.wait(timeout=30)
+    finally:
+        kill_group(tool, grace=5.0)
+    return figs["requests"]
+
+
+def count_syscalls(srv, path, share=1):
+    """Syscalls of the server's workers per request over SYSCALL_REQS/share closed-loop
+    requests (share: fewer for big answers), after as many unmeasured ones (pools warm). Two counts: `perf stat` on the
+    raw_syscalls:sys_enter tracepoint (cheap: the server runs at its own pace, so its
+    epoll_wait batching is the real one) and `strace -c -f` (the issue's measure, with a
+    breakdown by syscall; ptrace slows the server, so batches grow and epoll_wait calls
+    per request shrink)."""
+    n = max(SETTINGS["SYSCALL_REQS"] // share, 100)
+    closed_loop(srv, path, n)
+    pids = srv.workers()
+    out = {}
+    if shutil.which("perf"):
+        perf_out = os.path.join(srv.tmp, "perf.txt")
+        cmd = ["perf", "stat", "-x,", "-e", "raw_syscalls:sys_enter", "-o", perf_out,
+               "-p", ",".join(str(p) for p in pids)]
+        t_ready = time.monotonic() + 0.5  # perf says nothing when it is attached
+        try:
+            done = traced(srv, path, n, cmd, lambda: time.monotonic() > t_ready)
+            with open(perf_out) as f:
+                m = re.search(r"^(\d+),[^,]*,raw_syscalls:sys_enter", f.read(), re.M)
+            if m:
+                out["sys_perf"] = int(m.group(1)) / max(done, 1)
+        except (RuntimeError, OSError, subprocess.TimeoutExpired) as e:
+            log("bench:   perf stat failed: %s" % e)
+    if shutil.which("strace"):
+        strace_out = os.path.join(srv.tmp, "strace.txt")
+        cmd = ["strace", "-c", "-f", "-o", strace_out]
+        for pid in pids:
+            cmd += ["-p", str(pid)]
+        try:
+            done = traced(srv, path, n, cmd, lambda: all(tracer_attached(p) for p in pids))
+            with open(strace_out) as f:
+                calls = parse_strace_summary(f.read())
+            if "total" in calls:
+                out["sys_strace"] = calls.pop("total") / max(done, 1)
+                out["sys_calls"] = {k: v / max(done, 1) for k, v in calls.items()}
+        except (RuntimeError, OSError, subprocess.TimeoutExpired) as e:
+            log("bench:   strace failed: %s" % e)
+    return out
+
+
+def proxy_scenario_runs(path, syscall_share):
+    """The three passes of a proxy scenario for one path: (peak, at_rate, syscalls)."""
+    return (lambda srv: run_return(srv, path),
+            lambda srv, rate: run_at_rate(srv, path, rate),
+            lambda srv: count_syscalls(srv, path, syscall_share))
+
+
 def fmt_int(x):
     return "{:,}".format(int(round(x)))
 
@@ -503,7 +817,8 @@ def spread(values):
 
 class Scenario:
     def __init__(self, name, title, config_set, run, columns, headline, extra_ratios=(),
-                 targets=()):
+                 targets=(), servers=("portico", "nginx", "floor"), section="core",
+                 backend=False, at_rate=None, syscalls=None):
         self.name = name
         self.title = title
         self.config_set = config_set   # bench/configs/CONFIG_SET.SERVER.conf
@@ -515,6 +830,13 @@ class Scenario:
         self.extra_ratios = extra_ratios
         # [(what, function(medians by server) -> (measured text, met) or None if not yet)]
         self.targets = targets
+        self.servers = servers         # compared, in the order of each round
+        self.section = section         # the part of RESULTS.md it writes (SECTIONS)
+        # proxy scenarios: a Backend behind every server, a second pass of rounds at a fixed
+        # rate ((Running, rate) -> figures) and a syscall count ((Running) -> figures)
+        self.backend = backend
+        self.at_rate = at_rate
+        self.syscalls = syscalls
 
     def describe(self):
         return self.title.format(**SETTINGS)
@@ -540,11 +862,12 @@ def target_ratio(fig, higher_is_better, peer, at_least):
     return check
 
 
-def target_p99_vs(peer):
+def target_p99_vs(peer, key="p99"):
     def check(med):
-        if SUBJECT not in med or peer not in med:
+        if SUBJECT not in med or peer not in med or key not in med[SUBJECT] \
+                or key not in med[peer]:
             return None
-        s, p = med[SUBJECT]["p99"], med[peer]["p99"]
+        s, p = med[SUBJECT][key], med[peer][key]
         return "%.0f µs vs %.0f µs" % (s, p), s <= p
     return check
 
@@ -566,6 +889,61 @@ LOAD_COLUMNS = [
     ("CPU µs/req", lambda f: "%.2f" % f["cpu_us"]),
     ("worker RSS KiB", lambda f: fmt_int(f["rss"])),
     ("errors", lambda f: "%d" % f["errors"]),
+]
+
+def column(header, key, spec):
+    """A column showing figure key with a %-format spec, or "n/a" when the run has none."""
+    return (header, lambda f: spec % f[key] if key in f else "n/a")
+
+
+# The columns of a proxy scenario: peak with wrk, then the fixed-rate pass, then syscalls.
+PROXY_COLUMNS = [
+    ("req/s", lambda f: fmt_int(f["rps"])),
+    column("CPU µs/req", "cpu_us", "%.2f"),
+    ("CPU spread", lambda f: "±%.1f%%" % (f["cpu_spread"] / 2)),
+    column("p50 µs @rate", "p50r", "%.0f"),
+    column("p99 µs @rate", "p99r", "%.0f"),
+    column("p99.9 µs @rate", "p999r", "%.0f"),
+    column("CPU µs/req @rate", "cpu_rate_us", "%.2f"),
+    column("syscalls/req strace", "sys_strace", "%.2f"),
+    column("syscalls/req perf", "sys_perf", "%.2f"),
+    ("worker RSS KiB", lambda f: fmt_int(f["rss"])),
+    column("backend CPU µs/req", "backend_us", "%.2f"),
+    ("errors", lambda f: "%d" % (f["errors"] + f.get("rate_errors", 0))),
+]
+PROXY_SERVERS = ("portico", "nginx", "haproxy", "h2o", "relay")
+PROXY_RATIOS = [("rps_ratio_vs_", "rps", True, "requests/s, portico/PEER"),
+                ("p99_ratio_vs_", "p99r", False, "p99 latency at the fixed rate, PEER/portico")]
+PROXY_HEADLINE = ("cpu_us", False, "CPU per proxied request, PEER/portico")
+
+
+def proxy_scenario(name, path, what, targets=(), syscall_share=1):
+    peak, at_rate, syscalls = proxy_scenario_runs(path, syscall_share)
+    return Scenario(
+        name,
+        "GET %s answered by the backend with %s, proxied over upstream keep-alive: peak with "
+        "`wrk -t{THREADS} -c{CONNS} -d{DURATION}s` after a {WARMUP}s warm-up; latency at a "
+        "fixed rate with bench/load/rate.c (-c{CONNS}, {DURATION}s); syscalls over "
+        "%d closed-loop requests" % (path, what, max(SETTINGS["SYSCALL_REQS"] // syscall_share,
+                                                   100)),
+        "proxy", peak, PROXY_COLUMNS, PROXY_HEADLINE, PROXY_RATIOS, targets,
+        servers=PROXY_SERVERS, section="proxy", backend=True, at_rate=at_rate,
+        syscalls=syscalls)
+
+
+PROXY_TARGETS = [
+    ("CPU per request within 15% of the relay floor (ratio_vs_relay >= 0.87)",
+     target_ratio("cpu_us", False, "relay", 1 / 1.15)),
+    ("CPU per request >= 1.15x nginx's (ratio_vs_nginx >= 1.15)",
+     target_ratio("cpu_us", False, "nginx", 1.15)),
+    ("CPU per request >= 1.25x HAProxy's (ratio_vs_haproxy >= 1.25)",
+     target_ratio("cpu_us", False, "haproxy", 1.25)),
+    ("requests/s no lower than nginx (rps_ratio_vs_nginx >= 1.00)",
+     target_ratio("rps", True, "nginx", 1.0)),
+    ("requests/s no lower than HAProxy (rps_ratio_vs_haproxy >= 1.00)",
+     target_ratio("rps", True, "haproxy", 1.0)),
+    ("p99 at the fixed rate no worse than nginx", target_p99_vs("nginx", "p99r")),
+    ("p99 at the fixed rate no worse than HAProxy", target_p99_vs("haproxy", "p99r")),
 ]
 
 SCENARIOS = {
@@ -634,7 +1012,13 @@ SCENARIOS = {
          ("bytes/conn", lambda f: "%.0f" % f["per_conn"])],
         ("per_conn", False, "bytes per idle connection, PEER/portico"),
         targets=[("<= 400 bytes of worker RSS per idle connection", target_idle_bytes(400))]),
+    "proxy": proxy_scenario("proxy", "/", 'a 6-byte body ("hello\\n")', PROXY_TARGETS),
+    "proxy64k": proxy_scenario("proxy64k", "/64k", "a 64 KiB body"),
+    "proxy1m": proxy_scenario("proxy1m", "/1m", "a 1 MiB body", syscall_share=10),
 }
+
+
+SUMMED = ("errors", "rate_errors")  # figures added up over the rounds, not their median
 
 
 def median_figures(rounds):
@@ -642,20 +1026,21 @@ def median_figures(rounds):
     med = {k: statistics.median(r[k] for r in rounds) for k in keys}
     if "cpu_us" in med:
         med["cpu_spread"] = spread([r["cpu_us"] for r in rounds])
-    if "errors" in med:
-        med["errors"] = sum(r["errors"] for r in rounds)
+    for k in SUMMED:
+        if k in med:
+            med[k] = sum(r[k] for r in rounds)
     return med
 
 
 RETRY_LEFT = [float(SETTINGS["RETRY"])]
 
 
-def run_quietly(sc, srv):
+def run_quietly(run, srv):
     """One run; re-run while other processes took more than NOISE % of the CPUs during it,
     as long as the invocation's RETRY seconds last: this machine is shared."""
     while True:
         t0 = time.monotonic()
-        fig = sc.run(srv)
+        fig = run(srv)
         summary = " ".join("%s=%.4g" % (k, v) for k, v in fig.items())
         log("bench:   %s" % summary)
         if fig.get("others", 0) <= SETTINGS["NOISE"] or RETRY_LEFT[0] <= 0:
@@ -664,35 +1049,150 @@ def run_quietly(sc, srv):
         log("bench:   other tasks took %.0f%% of the CPUs: running again" % fig["others"])
 
 
-def run_scenario(sc, servers, unrunnable, tmp_root):
-    """Rounds of every server; returns (median figures by server, failures by server).
-    A server that does not start is left out of every later scenario too; one that fails
-    a run (wrk or the idle client could not complete) only of this scenario."""
+class Outcome:
+    """What a scenario found: median figures by server, and why the others have none.
+    unrunnable is shared by every scenario of the invocation (a server that does not start
+    is left out of the later ones too); failed and skipped are this scenario's (a run that
+    could not complete; a config the server refuses); notes: passes that failed on their
+    own (the server keeps its other figures); rate: the fixed rate of the latency pass."""
+
+    def __init__(self, unrunnable):
+        self.med = {}
+        self.unrunnable = unrunnable
+        self.failed = {}
+        self.skipped = {}
+        self.notes = []
+        self.rate = None
+        self.rate_basis = None  # how the rate was set, for the notes
+
+    def out(self, name):
+        return name in self.unrunnable or name in self.failed or name in self.skipped
+
+
+def one_run(sc, name, tmp_root, backend, out, run):
+    """Starts name, runs run(srv) on it and stops it; None if it could not start (recorded
+    in out), else the figures. An exception of the run propagates after the stop."""
+    try:
+        srv = Running(name, sc.config_set, tmp_root, backend)
+    except NotRunnable as e:
+        out.unrunnable[name] = str(e)
+        log("bench: %s: not runnable yet (%s)" % (name, e))
+        return None
+    except NotConfigurable as e:
+        out.skipped[name] = str(e)
+        log("bench: %s: skipped in %s (%s)" % (name, sc.name, e))
+        return None
+    try:
+        return run(srv)
+    finally:
+        srv.stop()
+
+
+def rounds(sc, servers, tmp_root, backend, out, run, what):
+    """ROUNDS alternating rounds of run over the servers still in; figures by server. A
+    run that fails puts its server out of this scenario (what="peak") or only leaves its
+    figures of this pass out (any other pass)."""
     results = {name: [] for name in servers}
-    failed = {}
+    dropped = set()  # failed in this pass only
     for rnd in range(1, SETTINGS["ROUNDS"] + 1):
-        for name in list(servers):
-            if name in unrunnable or name in failed:
+        for name in servers:
+            if out.out(name) or name in dropped or (what != "peak" and name not in out.med):
                 continue
-            log("bench: %s round %d/%d: %s" % (sc.name, rnd, SETTINGS["ROUNDS"], name))
+            log("bench: %s %s round %d/%d: %s" % (sc.name, what, rnd, SETTINGS["ROUNDS"], name))
             try:
-                srv = Running(name, sc.config_set, tmp_root)
-            except NotRunnable as e:
-                unrunnable[name] = str(e)
-                log("bench: %s: not runnable yet (%s)" % (name, e))
-                continue
-            try:
-                results[name].append(run_quietly(sc, srv))
+                fig = one_run(sc, name, tmp_root, backend, out, run)
             except (RuntimeError, OSError, subprocess.TimeoutExpired) as e:
-                failed[name] = " / ".join(str(e).split("\n"))[:300]
-                log("bench: %s failed in %s: %s" % (name, sc.name, failed[name]))
-            finally:
-                srv.stop()
-    med = {n: median_figures(r) for n, r in results.items() if r and n not in failed}
-    return med, failed
+                reason = " / ".join(str(e).split("\n"))[:300]
+                log("bench: %s failed in %s (%s pass): %s" % (name, sc.name, what, reason))
+                if what == "peak":
+                    out.failed[name] = reason
+                else:
+                    out.notes.append("%s: %s pass failed (%s)" % (name, what, reason))
+                    dropped.add(name)
+                continue
+            if fig is not None:
+                results[name].append(fig)
+    return {n: r for n, r in results.items() if r and not out.out(n) and n not in dropped}
 
 
-def render(sc, servers, med, unrunnable, failed):
+# The servers whose peaks set the latency pass's rate: the subject and the peers its targets
+# name (a slower extra peer, h2o, would set a rate far below half of theirs).
+RATE_FROM = ("portico", "nginx", "haproxy")
+
+
+def fixed_rate(out):
+    """(rate, how it was set): RATE, else RATE_SHARE % of the lowest median peak among the
+    RATE_FROM servers measured (among all measured if none is); None if no peak."""
+    if SETTINGS["RATE"] > 0:
+        return SETTINGS["RATE"], "RATE"
+    names = [n for n in RATE_FROM if "rps" in out.med.get(n, {})]
+    names = names or [n for n, m in out.med.items() if "rps" in m]
+    if not names:
+        return None, None
+    return (int(min(out.med[n]["rps"] for n in names) * SETTINGS["RATE_SHARE"] / 100),
+            "%d%% of the lowest median peak of %s" % (SETTINGS["RATE_SHARE"], "/".join(names)))
+
+
+def run_scenario(sc, servers, unrunnable, tmp_root):
+    """The rounds of a scenario (and for a proxy scenario its latency and syscall passes,
+    behind one backend); returns an Outcome."""
+    out = Outcome(unrunnable)
+    backend = Backend(tmp_root) if sc.backend else None
+    try:
+        peak = rounds(sc, servers, tmp_root, backend, out,
+                      lambda srv: run_quietly(sc.run, srv), "peak")
+        out.med = {n: median_figures(r) for n, r in peak.items()}
+        out.rate, out.rate_basis = fixed_rate(out) if sc.at_rate else (None, None)
+        if out.rate:
+            def at_rate(srv):
+                fig = run_quietly(lambda s: sc.at_rate(s, out.rate), srv)
+                fig["rate_others"] = fig.pop("others")
+                return fig
+            for n, r in rounds(sc, servers, tmp_root, backend, out, at_rate, "rate").items():
+                out.med[n].update(median_figures(r))
+        if sc.syscalls and SETTINGS["SYSCALL_REQS"] > 0:
+            for name in servers:
+                if out.out(name) or name not in out.med:
+                    continue
+                log("bench: %s syscalls: %s" % (sc.name, name))
+                try:
+                    fig = one_run(sc, name, tmp_root, backend, out, sc.syscalls)
+                except (RuntimeError, OSError, subprocess.TimeoutExpired) as e:
+                    out.notes.append("%s: syscall pass failed (%s)" % (name, e))
+                    continue
+                out.med[name].update(fig or {})
+    finally:
+        if backend:
+            backend.stop()
+    return out
+
+
+def why_absent(name, out):
+    if name in out.failed:
+        return "failed"
+    if name in out.skipped:
+        return "skipped"
+    return "not yet" if name == SUBJECT else "not runnable"
+
+
+def syscall_notes(servers, med):
+    """One line per server: syscalls per request, by syscall (strace -c -f), largest first."""
+    notes = []
+    for name in servers:
+        calls = med.get(name, {}).get("sys_calls")
+        if not calls:
+            continue
+        top = sorted(calls.items(), key=lambda kv: -kv[1])
+        shown = ["%s %.2f" % kv for kv in top if kv[1] >= 0.005][:8]
+        notes.append("syscalls/req %s: %.2f (strace), %s (perf) = %s" % (
+            name, med[name]["sys_strace"],
+            "%.2f" % med[name]["sys_perf"] if "sys_perf" in med[name] else "n/a",
+            ", ".join(shown)))
+    return notes
+
+
+def render(sc, servers, out):
+    med, unrunnable, failed = out.med, out.unrunnable, out.failed
     subj = med.get(SUBJECT)
     ratio_fig, ratio_high, ratio_what = sc.headline
     headers = ["server"] + [h for h, _ in sc.columns]
@@ -702,8 +1202,7 @@ def render(sc, servers, med, unrunnable, failed):
     rows = []
     for name in servers:
         if name not in med:
-            what = "failed" if name in failed else "not yet" if name == SUBJECT else "not runnable"
-            rows.append([name, what] + [""] * (len(headers) - 2))
+            rows.append([name, why_absent(name, out)] + [""] * (len(headers) - 2))
             continue
         row = [name] + [fn(med[name]) for _, fn in sc.columns]
         for fig, high in [(ratio_fig, ratio_high)] + [(f, h) for _, f, h, _ in sc.extra_ratios]:
@@ -732,14 +1231,30 @@ def render(sc, servers, med, unrunnable, failed):
                 what.replace("PEER", name)))
     notes = ["%s: not runnable yet (%s)" % (n, unrunnable[n]) for n in servers if n in unrunnable]
     notes += ["%s: failed in %s (%s)" % (n, sc.name, failed[n]) for n in servers if n in failed]
-    busy = [med[n]["others"] for n in servers if n in med and "others" in med[n]]
+    notes += ["%s: skipped in %s (%s)" % (n, sc.name, out.skipped[n])
+              for n in servers if n in out.skipped]
+    notes += out.notes
+    if out.rate:
+        lags = ", ".join("%s %.0f" % (n, med[n]["lag99"]) for n in servers
+                         if n in med and "lag99" in med[n])
+        notes.append("latency pass: %d req/s for every server (%s); p99 of how late the "
+                     "loader's timers sent (its own delay, not the server's), µs: %s" % (
+                         out.rate, out.rate_basis, lags))
+        over = [n for n in servers if n in med and "rps" in med[n] and med[n]["rps"] <= out.rate]
+        if over:
+            notes.append("%s: the fixed rate is at or above its peak: its latency there is "
+                         "a queue's" % ", ".join(over))
+    notes += syscall_notes(servers, med)
+    busy = [med[n][k] for n in servers if n in med for k in ("others", "rate_others")
+            if k in med[n]]
     if busy:
         notes.append("other tasks used %.1f%% of CPUs %s during the measured runs "
                      "(worst server's median; above a few %%, distrust the figures)"
                      % (max(busy), ",".join(sorted({SETTINGS["SERVER_CPU"],
                                                      SETTINGS["LOAD_CPU"]}))))
     if sc.targets:
-        lines += ["", "| target (issue 3) | measured | verdict |", "|---|---:|---|"]
+        lines += ["", "| target (%s) | measured | verdict |" % SECTIONS[sc.section].issue,
+                  "|---|---:|---|"]
         for what, check in sc.targets:
             got = check(med)
             if got is None:
@@ -759,7 +1274,7 @@ def sh(cmd):
         return ""
 
 
-def machine():
+def machine(proxies=False):
     model = sh("lscpu | sed -n 's/^Model name: *//p' | head -1")
     nginx = sh("nginx -v 2>&1 | sed 's#.*/##'")
     wrk_v = sh("wrk -v 2>&1 | sed -n '1s/^wrk \\([^ ]*\\).*/\\1/p'")
@@ -768,8 +1283,13 @@ def machine():
         commit += " + uncommitted changes"
     portico = shlex.quote(os.environ.get("BENCH_PORTICO", ""))
     built = sh("%s -V 2>&1 | grep -o -- '-Dbuildtype=[a-z]*'" % portico)
-    return ("%d CPUs (%s), Linux %s; nginx %s, wrk %s; portico at %s%s" %
-            (os.cpu_count(), model, platform.release(), nginx, wrk_v, commit,
+    peers = ""
+    if proxies:
+        haproxy = sh("haproxy -v 2>&1 | sed -n '1s/^HAProxy version \\([^ ]*\\).*/\\1/p'")
+        h2o = sh("h2o --version 2>&1 | sed -n '1s/^h2o version //p'")
+        peers = ", HAProxy %s, h2o %s" % (haproxy or "n/a", h2o or "n/a")
+    return ("%d CPUs (%s), Linux %s; nginx %s%s, wrk %s; portico at %s%s" %
+            (os.cpu_count(), model, platform.release(), nginx, peers, wrk_v, commit,
              " (%s)" % built if built else ""))
 
 
@@ -780,8 +1300,16 @@ def command_line(args):
     return " ".join(env + ["bench/run"] + args)
 
 
-SECTION = "## Server core (issue 3)"
-SECTION_INTRO = """\
+class Section:
+    """A part of RESULTS.md that bench/run writes: its title, the prose kept in step with
+    this harness, the issue its targets come from, and the section it goes below when it
+    is first written (a regex of a title; else at the end)."""
+
+    def __init__(self, title, intro, issue, after):
+        self.title, self.intro, self.issue, self.after = title, intro, issue, after
+
+
+CORE_INTRO = """\
 `bench/run [SCENARIO...]` (scenarios: return, idle; none = all) writes the tables below,
 each between its marker comments, from the run it describes; the rest of this section is
 prose. Every server runs with one worker on CPU 0 and the load generator on CPU 1; each
@@ -806,36 +1334,85 @@ floor in CPU per request (≥ 1.07× nginx), requests/s no lower than nginx, p99
 `idle` ≤ 400 bytes of worker RSS per connection.
 """
 
+PROXY_INTRO = """\
+`bench/run proxy proxy64k proxy1m` writes the tables below, each between its marker
+comments, from the run it describes; the rest of this section is prose. Each scenario
+starts one backend (bench/floor/backend.c: a bare epoll loop answering "hello\\n", 64 KiB
+or 1 MiB by path, with nginx's headers) and puts in front of it, in alternating rounds,
+each on a fresh start with one worker (one thread) on CPU 0: portico and nginx (the same
+config, bench/configs/proxy.*.conf: upstream keep-alive, a cache of 32 connections,
+HTTP/1.1, `Connection ""`), HAProxy (`nbthread 1`, HTTP mode, `http-reuse always`), h2o
+(`num-threads: 1`) and the relay floor (bench/floor/relay.c: a bare edge-triggered epoll
+loop that gives each client connection its own backend connection and copies bytes
+blindly both ways, no HTTP at all, through LIFO-reused buffers in reads of 65,483 bytes,
+one IPv4 packet's payload: the least any proxy can spend per request on this kernel).
+The load generator and the backend share CPU 1, so the proxy has CPU 0 to itself; the
+backend's CPU is charged to no proxy (its column shows it per request). With 50 client
+connections and a cache of 32, nginx opens and closes backend connections as it goes
+(connect and close in its syscall breakdown): that is nginx with this configuration.
+Three passes: peak requests/s and CPU per request with wrk; latency at a fixed rate (RATE,
+by default half the lowest median peak, the same for every server) with bench/load/rate.c,
+which keeps a schedule and times each request from it, as wrk2 does (Debian's wrk has no
+-R; h2load's --rps times requests from their send, hiding stalls); syscalls per request
+over a fixed count of closed-loop requests, counted by `strace -c -f` (with a breakdown) and
+by perf on the raw_syscalls:sys_enter tracepoint (strace slows the proxy down, so its
+epoll_wait calls batch more events than at full speed; perf's count is the real one).
+Every ratio is oriented so that >1 means portico is better. A portico that rejects the
+config (`portico -t`) is skipped with the reason, and the peers are measured all the same.
+
+Targets (issue 5), each with its verdict under the `proxy` table: CPU per proxied request
+within 15% of the relay floor, ≥ 1.15× nginx and ≥ 1.25× HAProxy in CPU efficiency,
+requests/s no lower than either, p99 at the fixed rate no worse than either. `proxy64k`
+and `proxy1m` are reported without targets.
+"""
+
+SECTIONS = {
+    "core": Section("## Server core (issue 3)", CORE_INTRO, "issue 3", r"## Parser"),
+    "proxy": Section("## Reverse proxy (issue 5)", PROXY_INTRO, "issue 5",
+                     r"## Server core \(issue 3\)"),
+}
+
 
 def markers(name):
     return "<!-- bench/run:%s -->" % name, "<!-- /bench/run:%s -->" % name
 
 
-def update_results(blocks):
-    path = os.path.join(BENCH, "RESULTS.md")
-    text = open(path).read() if os.path.exists(path) else "# Benchmark results\n"
-    if SECTION not in text:
-        # right below the parser's section (another engineer's), else at the end
-        new = SECTION + "\n\n" + SECTION_INTRO
-        for name in SCENARIOS:
+def results_path():
+    """bench/RESULTS.md, or RESULTS_FILE (a copy to try this harness's writing on)."""
+    return os.environ.get("RESULTS_FILE") or os.path.join(BENCH, "RESULTS.md")
+
+
+def write_section(text, section, names):
+    """text with section present (new below section.after, with a block per scenario
+    of names) and its prose brought in step with this harness."""
+    if section.title not in text:
+        new = section.title + "\n\n" + section.intro
+        for name in names:
             begin, end = markers(name)
             new += "\n### %s\n\n%s\n%s\n" % (name, begin, end)
-        m = re.search(r"^## Parser.*?(?=^## )", text, re.M | re.S)
+        m = re.search(r"^%s.*?(?=^## )" % section.after, text, re.M | re.S)
         if m:
-            text = text[:m.end()] + new + "\n" + text[m.end():]
-        else:
-            text = text.rstrip("\n") + "\n\n" + new
-    else:
-        # the prose describes this harness: keep it in step with the code
-        start = text.index(SECTION)
-        first = text.find("\n### ", start)
-        if first > 0:
-            text = text[:start] + SECTION + "\n\n" + SECTION_INTRO + text[first:]
+            return text[:m.end()] + new + "\n" + text[m.end():]
+        return text.rstrip("\n") + "\n\n" + new
+    start = text.index(section.title)
+    first = text.find("\n### ", start)
+    if first > 0:
+        text = text[:start] + section.title + "\n\n" + section.intro + text[first:]
+    return text
+
+
+def update_results(blocks):
+    path = results_path()
+    text = open(path).read() if os.path.exists(path) else "# Benchmark results\n"
+    for key, section in SECTIONS.items():
+        names = [n for n, sc in SCENARIOS.items() if sc.section == key]
+        if any(n in blocks for n in names):
+            text = write_section(text, section, names)
     for name, block in blocks.items():
         begin, end = markers(name)
         if begin not in text:
             # a scenario added after the section was written: at the end of the section
-            start = text.index(SECTION)
+            start = text.index(SECTIONS[SCENARIOS[name].section].title)
             stop = text.find("\n## ", start)
             stop = len(text) if stop < 0 else stop + 1
             text = (text[:stop].rstrip("\n") + "\n\n### %s\n\n%s\n%s\n\n" % (name, begin, end)
@@ -849,13 +1426,14 @@ def update_results(blocks):
 
 def main():
     args = sys.argv[1:]
-    names = args or list(SCENARIOS)
+    # no argument: the server core's scenarios (the proxy ones take minutes each)
+    names = args or [n for n, sc in SCENARIOS.items() if sc.section == "core"]
     for n in names:
         if n not in SCENARIOS:
             log("bench/run: unknown scenario %r (known: %s)" % (n, " ".join(SCENARIOS)))
             return 2
-    servers = os.environ.get("SERVERS", " ".join(SERVERS)).split()
-    for s in servers:
+    wanted = os.environ.get("SERVERS", "").split()
+    for s in wanted:
         if s not in SERVERS:
             log("bench/run: unknown server %r (known: %s)" % (s, " ".join(SERVERS)))
             return 2
@@ -864,17 +1442,19 @@ def main():
     unrunnable = {}
     if os.environ.get("BENCH_PORTICO_BROKEN"):
         unrunnable["portico"] = os.environ["BENCH_PORTICO_BROKEN"]
-    if "nginx" in servers and not shutil.which("nginx"):
-        unrunnable["nginx"] = "nginx is not installed"
+    for name, program in INSTALLED.items():
+        if not shutil.which(program):
+            unrunnable[name] = "%s is not installed" % program
 
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    where = machine()
+    where = machine(proxies=any(SCENARIOS[n].backend for n in names))
     cmd = command_line(args)
     blocks = {}
     for n in names:
         sc = SCENARIOS[n]
-        med, failed = run_scenario(sc, servers, unrunnable, tmp_root)
-        table, ratios, notes = render(sc, servers, med, unrunnable, failed)
+        servers = [s for s in sc.servers if not wanted or s in wanted]
+        outcome = run_scenario(sc, servers, unrunnable, tmp_root)
+        table, ratios, notes = render(sc, servers, outcome)
         head = ["`%s` · %s · %s" % (cmd, when, where), "",
                 "%s; median of %d rounds." % (sc.describe(), SETTINGS["ROUNDS"]), ""]
         body = head + table + [""] + ["```"] + notes + ratios + ["```"]
@@ -883,7 +1463,7 @@ def main():
         blocks[n] = "\n".join(body)
     if os.environ.get("RESULTS", "1") != "0":
         update_results(blocks)
-        log("bench: wrote %s to bench/RESULTS.md" % ", ".join(blocks))
+        log("bench: wrote %s to %s" % (", ".join(blocks), results_path()))
     return 0
 
 
