@@ -4,18 +4,22 @@
 #include <string.h>
 #include <strings.h>
 
-int pt_field_is(const char *name, size_t len, const char *lit)
-{
-    return len == strlen(lit) && strncasecmp(name, lit, len) == 0;
-}
-
 int pt_hop_by_hop(const char *n, size_t len, int upgrade)
 {
-    return pt_field_is(n, len, "connection") || pt_field_is(n, len, "keep-alive") ||
-           pt_field_is(n, len, "te") || pt_field_is(n, len, "trailer") ||
-           pt_field_is(n, len, "transfer-encoding") ||
-           (!upgrade && pt_field_is(n, len, "upgrade")) ||
-           (len >= 6 && strncasecmp(n, "proxy-", 6) == 0);
+    if (len > 6 && pt_field_eq(n, 6, "proxy-", 6))
+        return 1;
+    switch (len) { /* one or two comparisons per field, by its length */
+    case 2:
+        return pt_field_is(n, len, "te");
+    case 7:
+        return pt_field_is(n, len, "trailer") || (!upgrade && pt_field_is(n, len, "upgrade"));
+    case 10:
+        return pt_field_is(n, len, "connection") || pt_field_is(n, len, "keep-alive");
+    case 17:
+        return pt_field_is(n, len, "transfer-encoding");
+    default:
+        return 0;
+    }
 }
 
 int pt_connection_first(const struct pt_http_head *h, const char *base)

@@ -9,8 +9,19 @@
 
 #include "parser/http.h"
 
-/* name (len bytes) equals lit, any case. */
-int pt_field_is(const char *name, size_t len, const char *lit);
+/* name (len bytes) equals the lower-case lit (lit_len bytes), any case: field names are
+ * compared on every proxied head, so no strlen and no locale-aware strncasecmp. */
+static inline int pt_field_eq(const char *name, size_t len, const char *lit, size_t lit_len)
+{
+    if (len != lit_len)
+        return 0;
+    for (size_t i = 0; i < len; i++) {
+        if ((name[i] | 0x20) != lit[i]) /* lit holds letters, '-' and '_' only */
+            return 0;
+    }
+    return 1;
+}
+#define pt_field_is(name, len, lit) pt_field_eq((name), (len), (lit), sizeof(lit) - 1)
 
 /* A hop-by-hop field by its own name; upgrade keeps Upgrade (a 101's). */
 int pt_hop_by_hop(const char *name, size_t len, int upgrade);

@@ -43,19 +43,17 @@ static void on_upstream_timer(void *owner);
 static void note_addr(struct pt_proxy *p)
 {
     struct pt_proxy_info *in = &p->info;
-    size_t used = strlen(in->addrs);
-    const char *text = pt_upstream_peer_text(p->g->balancer, (uint32_t)p->peer);
 
-    snprintf(in->addrs + used, sizeof(in->addrs) - used, "%s%s", used ? ", " : "", text);
+    if (in->addr_count < PT_PROXY_NOTED)
+        in->addrs[in->addr_count++] = pt_upstream_peer_text(p->g->balancer, (uint32_t)p->peer);
 }
 
-static void note_status(struct pt_proxy *p, const char *status)
+static void note_status(struct pt_proxy *p, uint16_t status)
 {
     struct pt_proxy_info *in = &p->info;
-    size_t used = strlen(in->statuses);
 
-    snprintf(in->statuses + used, sizeof(in->statuses) - used, "%s%s", used ? ", " : "",
-             status);
+    if (in->status_count < PT_PROXY_NOTED)
+        in->statuses[in->status_count++] = status;
 }
 
 const struct pt_proxy_info *pt_proxy_info(const struct pt_request *r)
@@ -289,7 +287,7 @@ static enum pt_proxy_step attempt_failed(struct pt_proxy *p, enum proxy_fault f,
     }
     log_fault(p, f, err, what);
     p->fail_status = f == F_TIMEOUT ? 504 : 502;
-    note_status(p, f == F_TIMEOUT ? "504" : "502");
+    note_status(p, f == F_TIMEOUT ? 504 : 502);
     if (p->peer >= 0)
         pt_upstream_done(p->g->balancer, (uint32_t)p->peer, 1, pt_now_ms);
     p->peer = -1;
@@ -489,14 +487,12 @@ static int has_untried_peer(const struct pt_proxy *p)
 /* A complete head: go on to another peer, answer with an error page, or relay it. */
 static enum pt_proxy_step on_head(struct pt_proxy *p)
 {
-    char code[8];
     uint32_t cond = status_condition(p->resp.status);
     int upgrade = p->resp.status == 101;
 
     p->status = p->resp.status;
     p->info.header_ms = pt_now_ms;
-    snprintf(code, sizeof(code), "%u", p->resp.status);
-    note_status(p, code);
+    note_status(p, p->resp.status);
     if (cond && may_try_next(p, cond) && has_untried_peer(p)) {
         /* nginx counts 500/502/503/504 (and 429) as the peer failing; 403/404 not. */
         int failed = cond != PT_NEXT_HTTP_403 && cond != PT_NEXT_HTTP_404;

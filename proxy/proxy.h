@@ -64,9 +64,12 @@ extern struct pt_proxy_stats pt_proxy_stats;
 
 /* For variables ($upstream_addr, $upstream_status, ...): what the proxy knows of r's
  * upstream exchange, or NULL when r was not proxied. */
+#define PT_PROXY_NOTED 8 /* attempts named in $upstream_addr / $upstream_status */
 struct pt_proxy_info {
-    char addrs[256];        /* "$upstream_addr": every peer tried, ", " between */
-    char statuses[64];      /* "$upstream_status" */
+    /* Kept as they come, formatted only when a variable asks (most requests log none). */
+    const char *addrs[PT_PROXY_NOTED]; /* each peer tried: its address text */
+    uint16_t statuses[PT_PROXY_NOTED]; /* each attempt's status (502/504 for a failure) */
+    uint8_t addr_count, status_count;
     uint64_t start_ms, connect_ms, header_ms, end_ms;
     uint64_t bytes_received, bytes_sent;
 };

@@ -34,7 +34,7 @@ static int in_list(const struct pt_conf_names *l, const char *n, size_t len)
 static int hidden(const struct pt_conf_proxy *pc, const char *n, size_t len)
 {
     int by_default = pt_field_is(n, len, "date") || pt_field_is(n, len, "server") ||
-                     pt_field_is(n, len, "x-pad") || (len >= 8 && strncasecmp(n, "x-accel-", 8) == 0);
+                     pt_field_is(n, len, "x-pad") || (len > 8 && pt_field_eq(n, 8, "x-accel-", 8));
 
     if (by_default)
         return !in_list(&pc->pass_header, n, len);
@@ -55,12 +55,21 @@ static int put_status_line(const struct pt_http_response *resp, const char *base
            ADD(x, " ", 1) || ADD(x, reason, rlen) || ADD(x, "\r\n", 2);
 }
 
+static size_t version_len(void)
+{
+    static size_t len;
+
+    if (len == 0)
+        len = strlen(pt_version());
+    return len;
+}
+
 static int put_own_lines(const struct pt_request *r, const struct pt_conf_proxy *pc,
                          struct pt_buf *x)
 {
     if (!in_list(&pc->pass_header, "Server", 6)) {
         if (r->values->server_tokens ? PT_HEADER_LIT(x, "Server: ") ||
-                                           ADD(x, pt_version(), strlen(pt_version()))
+                                           ADD(x, pt_version(), version_len())
                                      : PT_HEADER_LIT(x, "Server: portico"))
             return -1;
         if (ADD(x, "\r\n", 2))

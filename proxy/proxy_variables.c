@@ -29,6 +29,25 @@ static long put_text(char *buf, size_t cap, const char *s, size_t len)
     return (long)len;
 }
 
+/* nginx's lists: one entry per attempt, ", " between. */
+static long put_addrs(const struct pt_proxy_info *in, char *buf, size_t cap)
+{
+    size_t n = 0;
+
+    for (uint8_t i = 0; i < in->addr_count && n < cap; i++)
+        n += (size_t)snprintf(buf + n, cap - n, "%s%s", i ? ", " : "", in->addrs[i]);
+    return (long)(n < cap ? n : cap - 1);
+}
+
+static long put_statuses(const struct pt_proxy_info *in, char *buf, size_t cap)
+{
+    size_t n = 0;
+
+    for (uint8_t i = 0; i < in->status_count && n < cap; i++)
+        n += (size_t)snprintf(buf + n, cap - n, "%s%u", i ? ", " : "", in->statuses[i]);
+    return (long)(n < cap ? n : cap - 1);
+}
+
 /* $proxy_host is proxy_pass's host[:port] as written; $proxy_port its port, 80 if none. */
 static long proxy_target(const struct pt_request *r, const char *n, uint32_t len, char *buf,
                          size_t cap)
@@ -70,9 +89,9 @@ long pt_proxy_variable(const struct pt_request *r, const char *n, uint32_t len, 
         return v ? put_text(buf, cap, v, vlen) : 0;
     }
     if (is(n, len, "upstream_addr"))
-        return put_text(buf, cap, in->addrs, strlen(in->addrs));
+        return put_addrs(in, buf, cap);
     if (is(n, len, "upstream_status"))
-        return put_text(buf, cap, in->statuses, strlen(in->statuses));
+        return put_statuses(in, buf, cap);
     if (is(n, len, "upstream_response_time"))
         return put_time(buf, cap, in->start_ms, in->end_ms);
     if (is(n, len, "upstream_connect_time"))
