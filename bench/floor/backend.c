@@ -29,6 +29,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "bench_net.h"
+
 enum answer { SMALL, BODY_64K, BODY_1M, N_ANSWERS };
 
 struct answer_bytes {
@@ -212,32 +214,6 @@ static void on_listener(int ep, int lfd)
     }
 }
 
-static int listen_on(const char *spec)
-{
-    char host[64];
-    const char *colon = strrchr(spec, ':');
-    if (colon == NULL || (size_t)(colon - spec) >= sizeof(host)) {
-        fprintf(stderr, "backend: expected ADDR:PORT, got \"%s\"\n", spec);
-        return -1;
-    }
-    memcpy(host, spec, (size_t)(colon - spec));
-    host[colon - spec] = '\0';
-
-    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(colon + 1))};
-    if (inet_pton(AF_INET, host, &sin.sin_addr) != 1) {
-        fprintf(stderr, "backend: bad IPv4 address \"%s\"\n", host);
-        return -1;
-    }
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    int one = 1;
-    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
-        bind(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0 || listen(fd, 511) != 0) {
-        perror("backend: listen");
-        return -1;
-    }
-    return fd;
-}
-
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -246,20 +222,15 @@ int main(int argc, char **argv)
     }
     signal(SIGPIPE, SIG_IGN);
 
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &rl);
-    }
-    conns_cap = (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-                 rl.rlim_cur < (1u << 20)) ? (size_t)rl.rlim_cur : (1u << 20);
+    conns_cap = bench_raise_nofile(1u << 20);
     conns = calloc(conns_cap, sizeof(*conns));
     if (conns == NULL || build_answers() != 0) {
         fprintf(stderr, "backend: out of memory\n");
         return 1;
     }
 
-    int lfd = listen_on(argv[1]);
+    struct sockaddr_in sin;
+    int lfd = bench_parse_addr(argv[1], "backend", &sin) == 0 ? bench_listen(&sin, "backend") : -1;
     int ep = epoll_create1(EPOLL_CLOEXEC);
     if (lfd < 0 || ep < 0)
         return 1;

@@ -30,6 +30,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "bench_net.h"
+
 static const char response[] =
     "HTTP/1.1 200 OK\r\n"
     "Server: nginx/1.22.1\r\n"
@@ -137,32 +139,6 @@ static void on_listener(int ep, int lfd)
     }
 }
 
-static int listen_on(const char *spec)
-{
-    char host[64];
-    const char *colon = strrchr(spec, ':');
-    if (colon == NULL || (size_t)(colon - spec) >= sizeof(host)) {
-        fprintf(stderr, "floor: expected ADDR:PORT, got \"%s\"\n", spec);
-        return -1;
-    }
-    memcpy(host, spec, (size_t)(colon - spec));
-    host[colon - spec] = '\0';
-
-    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(colon + 1))};
-    if (inet_pton(AF_INET, host, &sin.sin_addr) != 1) {
-        fprintf(stderr, "floor: bad IPv4 address \"%s\"\n", host);
-        return -1;
-    }
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    int one = 1;
-    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
-        bind(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0 || listen(fd, 511) != 0) {
-        perror("floor: listen");
-        return -1;
-    }
-    return fd;
-}
-
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -171,18 +147,13 @@ int main(int argc, char **argv)
     }
     signal(SIGPIPE, SIG_IGN);
 
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &rl);
-    }
-    matched_cap = (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-                   rl.rlim_cur < (1u << 24)) ? (size_t)rl.rlim_cur : (1u << 20);
+    matched_cap = bench_raise_nofile(1u << 20);
     matched = calloc(matched_cap, 1);
     for (size_t i = 0; i < BATCH; i++)
         memcpy(responses + i * RESPONSE_LEN, response, RESPONSE_LEN);
 
-    int lfd = listen_on(argv[1]);
+    struct sockaddr_in sin;
+    int lfd = bench_parse_addr(argv[1], "floor", &sin) == 0 ? bench_listen(&sin, "floor") : -1;
     int ep = epoll_create1(EPOLL_CLOEXEC);
     if (lfd < 0 || ep < 0 || matched == NULL)
         return 1;

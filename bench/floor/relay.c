@@ -38,6 +38,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "bench_net.h"
+
 /* Bytes read (and so written) at once: the largest TCP payload one IPv4 packet can carry
  * with the timestamp option (65535 - 20 - 32). On loopback a packet is not cut to an MTU,
  * so a 64 KiB write goes out as 65483 bytes and a 53-byte runt, and a 1 MiB answer then
@@ -295,23 +297,9 @@ static void on_listener(int ep, int lfd)
     }
 }
 
-static int listen_on(const struct sockaddr_in *sin)
-{
-    int one = 1;
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-
-    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
-        bind(fd, (const struct sockaddr *)sin, sizeof(*sin)) != 0 || listen(fd, 511) != 0) {
-        perror("relay: listen");
-        return -1;
-    }
-    return fd;
-}
-
 int main(int argc, char **argv)
 {
     struct sockaddr_in local;
-    struct rlimit rl;
     static int listener_tag; /* data.ptr of the listener: not an end */
 
     if (argc != 3 || parse_addr(argv[1], "127.0.0.1", &local) != 0 ||
@@ -320,12 +308,9 @@ int main(int argc, char **argv)
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &rl);
-    }
+    bench_raise_nofile(1u << 20);
 
-    int lfd = listen_on(&local);
+    int lfd = bench_listen(&local, "relay");
     int ep = epoll_create1(EPOLL_CLOEXEC);
     if (lfd < 0 || ep < 0)
         return 1;
