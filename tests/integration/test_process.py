@@ -136,18 +136,24 @@ def test_killed_worker_respawned():
         t.stopped_clean(srv)
 
 
+def idle_and_in_flight(srv):
+    """An idle keep-alive connection, and one whose request is in flight: Expect:
+    100-continue makes "the worker has read the head" observable, so what comes next
+    surely finds the request with its head read and its body pending (2 of 5 bytes)."""
+    idle = Client(srv.port)
+    idle.send(get("/"))
+    t.eq(idle.read_response().body, b"gen 0\n", "an idle keep-alive connection")
+    c = Client(srv.port)
+    c.send(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
+    t.eq(c.read_exact_prefix(25), b"HTTP/1.1 100 Continue\r\n\r\n", "the head was read")
+    c.send(b"ab")
+    return idle, c
+
+
 def test_graceful_quit_finishes_in_flight():
     with Server(gen_http(0)) as srv:
         workers = srv.workers_now()
-        idle = Client(srv.port)
-        idle.send(get("/"))
-        t.eq(idle.read_response().body, b"gen 0\n", "an idle keep-alive connection")
-        c = Client(srv.port)
-        # Expect: 100-continue makes "the worker has read the head" observable, so QUIT
-        # comes while the request is surely in flight (head read, body pending).
-        c.send(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
-        t.eq(c.read_exact_prefix(25), b"HTTP/1.1 100 Continue\r\n\r\n", "the head was read")
-        c.send(b"ab")
+        idle, c = idle_and_in_flight(srv)
         srv.signal(signal.SIGQUIT)
         t.ok(wait_until(lambda: port_refuses(srv.port), 5),
              "after QUIT the port refuses new connections")
@@ -171,13 +177,7 @@ def test_reload_finishes_in_flight():
     """A request in flight across a reload is answered by the old generation, whole; its
     keep-alive connection is then closed, saying so; an idle one is closed."""
     with Server(gen_http(0)) as srv:
-        idle = Client(srv.port)
-        idle.send(get("/"))
-        t.eq(idle.read_response().body, b"gen 0\n", "an idle keep-alive connection")
-        c = Client(srv.port)
-        c.send(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
-        t.eq(c.read_exact_prefix(25), b"HTTP/1.1 100 Continue\r\n\r\n", "the head was read")
-        c.send(b"ab")
+        idle, c = idle_and_in_flight(srv)
         t.eq(reload_to(srv, 1), None, "reload: gen 1 served to new connections")
         took, how, data = idle.closed_by_peer(5)
         t.eq((data, how), (b"", "eof"), "the idle keep-alive connection is closed")
