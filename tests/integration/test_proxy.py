@@ -27,6 +27,10 @@ HTTP = r"""
     upstream dead { server 127.0.0.1:{dead}; }
     upstream blackhole { server 127.0.0.1:{blackhole}; }
     upstream sink { server 127.0.0.1:{sink}; }
+    upstream hang_then_b1 {
+        server 127.0.0.1:{blackhole} max_fails=0;
+        server 127.0.0.1:{b1} backup;
+    }
     server {
         listen 127.0.0.1:{port};
         proxy_http_version 1.1;
@@ -54,6 +58,12 @@ HTTP = r"""
         location /dead/ { proxy_pass http://dead; }
         location /slow/ { proxy_pass http://app; proxy_read_timeout 300ms; }
         location /cto/ { proxy_pass http://blackhole; proxy_connect_timeout 300ms; }
+        location /nut/ { proxy_pass http://hang_then_b1; proxy_connect_timeout 300ms; }
+        location /nutt/ {
+            proxy_pass http://hang_then_b1;
+            proxy_connect_timeout 300ms;
+            proxy_next_upstream_timeout 200ms;
+        }
         location /sto/ {
             proxy_pass http://sink;
             proxy_send_timeout 300ms;
@@ -282,6 +292,10 @@ def test_failures():
     took = time.monotonic() - t0
     t.eq(r.status, 504, "proxy_send_timeout: an upstream that does not read: 504")
     t.between(took, 0.3, 5, "after the send timeout (300ms), once the body is in")
+    r = req("/nut/x")
+    t.eq((r.status, r.body), (200, b"b1"), "a connect timeout goes on to the next peer")
+    r = req("/nutt/x")
+    t.eq(r.status, 504, "not past proxy_next_upstream_timeout: the timeout's 504")
     r = req("/ep502/x")
     t.eq((r.status, r.body), (200, b"fallback\n"), "error_page 502 = for portico's own 502")
     r = req("/intercept/x?status=500")
