@@ -84,6 +84,16 @@ static void a_record(struct msg *m, const char *ip, uint32_t ttl)
     m->n += 4;
 }
 
+/* After an owner name written by hand: type A, class IN, ttl, 10.0.0.1. */
+static void a_rdata(struct msg *m, uint32_t ttl)
+{
+    put16(m, 1);
+    put16(m, 1);
+    put32(m, ttl);
+    put16(m, 4);
+    put32(m, 0x0a000001);
+}
+
 static void record_named(struct msg *m, const char *owner, unsigned type, uint32_t ttl)
 {
     put_name(m, owner);
@@ -380,11 +390,7 @@ static void pointers(void)
     question(&m, "app.test", 1);
     at = m.n;
     put16(&m, 0xC000 | (unsigned)at); /* the owner points at itself */
-    put16(&m, 1);
-    put16(&m, 1);
-    put32(&m, 1);
-    put16(&m, 4);
-    put32(&m, 0x0a000001);
+    a_rdata(&m, 1);
     TAP_INT(parse(&m, "app.test", 1, &r), PT_DNS_MALFORMED, "a pointer to itself");
 
     m.b[at] = 0xC0;
@@ -398,11 +404,7 @@ static void pointers(void)
     put8(&m, 1);
     put8(&m, 'a');
     put16(&m, 0xC000 | (unsigned)at);
-    put16(&m, 1);
-    put16(&m, 1);
-    put32(&m, 1);
-    put16(&m, 4);
-    put32(&m, 0x0a000001);
+    a_rdata(&m, 1);
     TAP_INT(parse(&m, "app.test", 1, &r), PT_DNS_MALFORMED, "a pointer back into its own name");
 
     /* the question's name reached through a pointer: fine */
@@ -437,11 +439,7 @@ static void pointers(void)
             put16(&m, 0xC000 | (unsigned)prev);
         }
         put16(&m, 0xC000 | (unsigned)last);
-        put16(&m, 1);
-        put16(&m, 1);
-        put32(&m, 1);
-        put16(&m, 4);
-        put32(&m, 0x0a000001);
+        a_rdata(&m, 1);
         TAP_INT(parse(&m, "app.test", 1, &r), k < PT_DNS_MAX_JUMPS ? PT_DNS_ANSWER
                                                                   : PT_DNS_MALFORMED,
                 "a name through %d pointers: %s", k + 1,
@@ -452,11 +450,7 @@ static void pointers(void)
     question(&m, "app.test", 1);
     put8(&m, 0x41); /* label type 01: extended */
     put8(&m, 0);
-    put16(&m, 1);
-    put16(&m, 1);
-    put32(&m, 1);
-    put16(&m, 4);
-    put32(&m, 0x0a000001);
+    a_rdata(&m, 1);
     TAP_INT(parse(&m, "app.test", 1, &r), PT_DNS_MALFORMED, "a reserved label type");
 
     /* a name over 255 bytes: 5 labels of 63 */
@@ -468,11 +462,7 @@ static void pointers(void)
         m.n += 63;
     }
     put8(&m, 0);
-    put16(&m, 1);
-    put16(&m, 1);
-    put32(&m, 1);
-    put16(&m, 4);
-    put32(&m, 0x0a000001);
+    a_rdata(&m, 1);
     TAP_INT(parse(&m, "app.test", 1, &r), PT_DNS_MALFORMED, "a name of 321 bytes");
 
     /* a label holding a dot: "app.test" as one label never is app.test */
@@ -482,11 +472,7 @@ static void pointers(void)
     memcpy(m.b + m.n, "app.test", 8);
     m.n += 8;
     put8(&m, 0);
-    put16(&m, 1);
-    put16(&m, 1);
-    put32(&m, 1);
-    put16(&m, 4);
-    put32(&m, 0x0a000001);
+    a_rdata(&m, 1);
     TAP_INT(parse(&m, "app.test", 1, &r), PT_DNS_ANSWER, "a label with a dot in it");
     TAP_INT(r.count, 0, "matches nothing");
 }
